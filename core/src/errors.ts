@@ -1,0 +1,42 @@
+/**
+ * Error codes shared by the API, the WebSocket and the browser. Each maps to one HTTP status;
+ * messages say how to fix the problem.
+ */
+export const ErrorStatus = {
+  BAD_REQUEST: 400,
+  VALIDATION_FAILED: 400,
+  UNAUTHENTICATED: 401,
+  NOT_FOUND: 404,
+  SESSION_NOT_FOUND: 404,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  CONFLICT: 409,
+  MODEL_NOT_CONFIGURED: 503,
+  CLAUDE_PROCESS_FAILED: 502,
+  TURN_FAILED: 502,
+  UNKNOWN_FRAME: 400,
+  BAD_FRAME: 400,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ErrorStatus;
+
+export const ErrorCodes = Object.keys(ErrorStatus) as ErrorCode[];
+
+/** The one error shape every layer throws; the HTTP envelope and error events are made from it. */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return ErrorStatus[this.code];
+  }
+}
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;

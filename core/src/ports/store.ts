@@ -1,0 +1,56 @@
+import type { Message, MessageStatus, Session, SessionContext, User } from '../domain/index.js';
+import type { SessionEvent } from '../protocol/events.js';
+
+export interface NewSession {
+  id: string;
+  ownerId: string;
+  title: string;
+  context: SessionContext;
+  now: number;
+}
+
+export interface NewMessage {
+  id: string;
+  sessionId: string;
+  ownerId: string;
+  clientMessageId: string;
+  text: string;
+  now: number;
+}
+
+/**
+ * Persistence. Reads that take an owner return null for records of another owner, so callers
+ * answer 404 without learning that the record exists.
+ */
+export interface Store {
+  upsertUser(user: User): Promise<User>;
+  getUser(id: string): Promise<User | null>;
+
+  createSession(s: NewSession): Promise<Session>;
+  getSession(ownerId: string, id: string): Promise<Session | null>;
+  /** Newest first by updatedAt; `before` is an exclusive updatedAt bound. */
+  listSessions(ownerId: string, opts: { limit: number; before?: number | undefined }): Promise<Session[]>;
+  setClaudeSessionId(sessionId: string, claudeSessionId: string, now: number): Promise<void>;
+  touchSession(sessionId: string, now: number, title?: string): Promise<void>;
+
+  /**
+   * Stores a message unless one with the same (sessionId, clientMessageId) exists; then returns that
+   * one with created=false. Atomic.
+   */
+  insertMessage(m: NewMessage): Promise<{ message: Message; created: boolean }>;
+  getMessage(sessionId: string, id: string): Promise<Message | null>;
+  listMessages(sessionId: string): Promise<Message[]>;
+  setMessageStatus(sessionId: string, id: string, status: MessageStatus): Promise<void>;
+
+  /**
+   * Appends numbered events. A (sessionId, seq) that exists already is a conflict: the whole batch
+   * is refused (thrown) so that two writers never interleave a session's events.
+   */
+  appendEvents(events: SessionEvent[]): Promise<void>;
+  /** Events with seq > afterSeq, ascending, at most `limit`. */
+  listEvents(sessionId: string, afterSeq: number, limit?: number): Promise<SessionEvent[]>;
+  /** The greatest seq stored for the session, or -1. */
+  lastEventSeq(sessionId: string): Promise<number>;
+
+  close(): Promise<void>;
+}

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+
+/**
+ * Session events: everything that happens in a conversation after a user's message, in order.
+ * Each carries the per-session sequence number the runner gave it, and the id of the user
+ * message (turn) it belongs to. They are stored, fanned out over the WebSocket and replayed
+ * on reconnect. Version 1 of the catalogue.
+ */
+const base = {
+  v: z.literal(1),
+  sessionId: z.string(),
+  seq: z.number().int().nonnegative(),
+  /** The user message this event answers; null for events outside a turn (e.g. idle stop). */
+  messageId: z.string().nullable(),
+  at: z.number().int(),
+};
+
+export const StatusState = z.enum([
+  /** Claude's process is starting (or resuming the conversation). */
+  'starting',
+  /** The model is thinking / writing. */
+  'thinking',
+  /** A tool is running; `tool` names it. */
+  'tool',
+  /** The turn ended; waiting for the user. */
+  'idle',
+  /** Claude's process ended (idle timeout or exit); the next message resumes the conversation. */
+  'stopped',
+]);
+export type StatusState = z.infer<typeof StatusState>;
+
+export const StatusEvent = z.object({
+  ...base,
+  type: z.literal('status'),
+  state: StatusState,
+  tool: z.string().optional(),
+});
+
+export const AssistantDeltaEvent = z.object({
+  ...base,
+  type: z.literal('assistant.delta'),
+  /** Claude's id of the assistant message this text belongs to. */
+  assistantId: z.string(),
+  /** Index of the content block within that message. */
+  block: z.number().int().nonnegative(),
+  text: z.string(),
+});
+
+export const AssistantMessageEvent = z.object({
+  ...base,
+  type: z.literal('assistant.message'),
+  assistantId: z.string(),
+  /** The full text of the message's text blocks, joined. */
+  text: z.string(),
+});
+
+export const ToolUseEvent = z.object({
+  ...base,
+  type: z.literal('tool.use'),
+  toolUseId: z.string(),
+  name: z.string(),
+  input: z.unknown(),
+});
+
+export const ToolResultEvent = z.object({
+  ...base,
+  type: z.literal('tool.result'),
+  toolUseId: z.string(),
+  output: z.string(),
+  isError: z.boolean(),
+  /** True when `output` was cut to fit the event size limit. */
+  truncated: z.boolean(),
+});
+
+export const Usage = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  cacheReadTokens: z.number().int().nonnegative(),
+  cacheCreationTokens: z.number().int().nonnegative(),
+});
+export type Usage = z.infer<typeof Usage>;
+
+export const TurnResultEvent = z.object({
+  ...base,
+  type: z.literal('turn.result'),
+  usage: Usage,
+  costUsd: z.number().nonnegative(),
+  durationMs: z.number().nonnegative(),
+  numTurns: z.number().int().nonnegative(),
+  isError: z.boolean(),
+  /** The SDK's result subtype: success, error_max_turns, error_during_execution, ... */
+  subtype: z.string(),
+});
+
+export const ErrorEvent = z.object({
+  ...base,
+  type: z.literal('error'),
+  code: z.string(),
+  message: z.string(),
+  /** Whether sending the message again may succeed. */
+  retryable: z.boolean(),
+});
+
+export const SessionEvent = z.discriminatedUnion('type', [
+  StatusEvent,
+  AssistantDeltaEvent,
+  AssistantMessageEvent,
+  ToolUseEvent,
+  ToolResultEvent,
+  TurnResultEvent,
+  ErrorEvent,
+]);
+export type SessionEvent = z.infer<typeof SessionEvent>;
+export type SessionEventType = SessionEvent['type'];
+
+/** An event before the runner numbered it. */
+export type SessionEventDraft = SessionEvent extends infer E
+  ? E extends SessionEvent
+    ? Omit<E, 'v' | 'seq' | 'sessionId' | 'at'>
+    : never
+  : never;

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { Limits, Message, Session, SessionContext } from '../domain/index.js';
+import { SessionEvent } from './events.js';
+
+const utf8Bytes = (s: string): number => new TextEncoder().encode(s).length;
+
+/** POST /api/auth/local: exchange the printed sign-in token for a credential. */
+export const LocalSignInBody = z.object({ token: z.string().min(1).max(256) });
+export type LocalSignInBody = z.infer<typeof LocalSignInBody>;
+
+export const SignInResponse = z.object({
+  credential: z.string(),
+  user: z.object({ id: z.string(), name: z.string(), email: z.string().nullable() }),
+  expiresAt: z.number().int(),
+});
+export type SignInResponse = z.infer<typeof SignInResponse>;
+
+export const HealthResponse = z.object({
+  ok: z.literal(true),
+  version: z.string(),
+  /** False when no model credential or base URL is configured; turns then fail with MODEL_NOT_CONFIGURED. */
+  modelConfigured: z.boolean(),
+  /** Which sandbox runtime runs Claude (host, bubblewrap, docker). */
+  sandbox: z.string(),
+});
+export type HealthResponse = z.infer<typeof HealthResponse>;
+
+/** POST /api/sessions */
+export const CreateSessionBody = z
+  .object({
+    title: z.string().trim().max(Limits.sessionTitleChars).optional(),
+    context: SessionContext.default('workspace'),
+  })
+  .strict();
+export type CreateSessionBody = z.infer<typeof CreateSessionBody>;
+
+export const SessionResponse = z.object({ session: Session });
+export type SessionResponse = z.infer<typeof SessionResponse>;
+
+/** GET /api/sessions?limit=&before= (newest first) */
+export const ListSessionsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  /** updatedAt of the last session of the previous page. */
+  before: z.coerce.number().int().optional(),
+});
+export type ListSessionsQuery = z.infer<typeof ListSessionsQuery>;
+
+export const SessionListResponse = z.object({
+  sessions: z.array(Session),
+  /** Pass as `before` for the next page; null when there is none. */
+  nextBefore: z.number().int().nullable(),
+});
+export type SessionListResponse = z.infer<typeof SessionListResponse>;
+
+/** GET /api/sessions/:id: the session, its messages and all its events (to restore a page). */
+export const RestoreSessionResponse = z.object({
+  session: Session,
+  messages: z.array(Message),
+  events: z.array(SessionEvent),
+  /** The sequence number of the last event; subscribe with it to get only newer ones. */
+  lastSeq: z.number().int(),
+});
+export type RestoreSessionResponse = z.infer<typeof RestoreSessionResponse>;
+
+/** POST /api/sessions/:id/messages */
+export const PostMessageBody = z
+  .object({
+    /** Chosen by the browser; sending the same id twice stores and runs the message once. */
+    clientMessageId: z
+      .string()
+      .min(1)
+      .max(Limits.clientMessageIdChars)
+      .regex(/^[A-Za-z0-9_-]+$/, 'use letters, digits, "-" and "_" only'),
+    text: z
+      .string()
+      .refine((s) => s.trim().length > 0, 'must not be empty')
+      .refine((s) => utf8Bytes(s) <= Limits.messageTextBytes, {
+        message: `must be at most ${Limits.messageTextBytes} bytes`,
+        params: { tooLarge: true },
+      }),
+  })
+  .strict();
+export type PostMessageBody = z.infer<typeof PostMessageBody>;
+
+export const PostMessageResponse = z.object({
+  messageId: z.string(),
+  clientMessageId: z.string(),
+  /** False when this clientMessageId was already stored (the earlier message is returned). */
+  created: z.boolean(),
+});
+export type PostMessageResponse = z.infer<typeof PostMessageResponse>;
+
+/** POST /api/sessions/:id/messages/:messageId/retry: run a failed message again. */
+export const RetryMessageResponse = z.object({ messageId: z.string() });
+export type RetryMessageResponse = z.infer<typeof RetryMessageResponse>;
+
+/** The one error envelope of the HTTP API. */
+export const ErrorEnvelope = z.object({
+  code: z.string(),
+  message: z.string(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type ErrorEnvelope = z.infer<typeof ErrorEnvelope>;
