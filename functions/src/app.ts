@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { AppError } from '@agent-platform/core/errors';
+import type { Auth, Bus, Clock, LocalSignIn, Principal, Store } from '@agent-platform/core/ports';
+import {
+  CreateSessionBody,
+  type HealthResponse,
+  ListSessionsQuery,
+  LocalSignInBody,
+  PostMessageBody,
+  type PostMessageResponse,
+  type RestoreSessionResponse,
+  type SessionListResponse,
+  type SignInResponse,
+} from '@agent-platform/core/protocol';
+import { Hono } from 'hono';
+import { errorResponse } from './http/errors.js';
+import { parseJsonBody, parseQuery } from './http/parse.js';
+import { publishChatTurn, titleFromText } from './services/messages.js';
+
+export interface ApiDeps {
+  store: Store;
+  bus: Bus;
+  auth: Auth;
+  /** Present in local mode: the printed-token sign-in. */
+  localSignIn?: LocalSignIn | undefined;
+  clock: Clock;
+  info: { version: string; modelConfigured: boolean; sandbox: string };
+  newId?: () => string;
+  log?: (msg: string, err?: unknown) => void;
+}
+
+type Env = { Variables: { principal: Principal } };
+
+/**
+ * The HTTP API under /api. Mounted by the local process and wrapped as the `api` Cloud Function.
+ * Each route reads: schema → auth → owned resource (missing or foreign → 404) → handler.
+ */
+export function createApi(deps: ApiDeps): Hono<Env> {
+  const { store, bus, auth, clock } = deps;
+  const newId = deps.newId ?? randomUUID;
+  const log = deps.log ?? ((msg, err) => console.error(msg, err));
+  const app = new Hono<Env>().basePath('/api');
+
+  app.onError((err, c) => errorResponse(c, err, log));
+  const noRoute = (method: string, path: string) => new AppError('NOT_FOUND', `No API route ${method} ${path}.`);
+  app.notFound((c) => errorResponse(c, noRoute(c.req.method, c.req.path), log));
+
+  app.get('/health', (c) => c.json({ ok: true, ...deps.info } satisfies HealthResponse));
+
+  app.post('/auth/local', async (c) => {
+    if (!deps.localSignIn) throw new AppError('NOT_FOUND', 'Local sign-in is not enabled on this server.');
+    const body = await parseJsonBody(c, LocalSignInBody);
+    const result = await deps.localSignIn.exchange(body.token);
+    if (!result) {
+      throw new AppError(
+        'UNAUTHENTICATED',
+        'That sign-in token is not right. Use the link the server printed at start, or the token in DATA_DIR/signin-token.',
+      );
+    }
+    await store.upsertUser(result.user);
+    return c.json(result satisfies SignInResponse);
+  });
+
+  // Everything below requires a credential.
+  app.use('*', async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const match = /^Bearer\s+(\S{1,4096})$/i.exec(header);
+    const principal = match?.[1] ? await auth.verify(match[1]) : null;
+    if (!principal) {
+      throw new AppError('UNAUTHENTICATED', 'Sign in first: send "Authorization: Bearer <credential>".');
+    }
+    c.set('principal', principal);
+    await next();
+  });
+
+  const ownedSession = async (principal: Principal, id: string) => {
+    const session = id.length <= 128 ? await store.getSession(principal.userId, id) : null;
+    if (!session) throw new AppError('SESSION_NOT_FOUND', `No session ${id.slice(0, 128)} for this account.`);
+    return session;
+  };
+
+  app.get('/me', async (c) => {
+    const p = c.get('principal');
+    const user = (await store.getUser(p.userId)) ?? { id: p.userId, name: p.name, email: p.email, createdAt: 0 };
+    return c.json({ user });
+  });
+
+  app.post('/sessions', async (c) => {
+    const body = await parseJsonBody(c, CreateSessionBody);
+    const p = c.get('principal');
+    const session = await store.createSession({
+      id: newId(),
+      ownerId: p.userId,
+      title: body.title ?? '',
+      context: body.context,
+      now: clock.now(),
+    });
+    return c.json({ session }, 201);
+  });
+
+  app.get('/sessions', async (c) => {
+    const q = parseQuery(c, ListSessionsQuery);
+    const sessions = await store.listSessions(c.get('principal').userId, { limit: q.limit + 1, before: q.before });
+    const page = sessions.slice(0, q.limit);
+    const nextBefore = sessions.length > q.limit ? (page.at(-1)?.updatedAt ?? null) : null;
+    return c.json({ sessions: page, nextBefore } satisfies SessionListResponse);
+  });
+
+  app.get('/sessions/:id', async (c) => {
+    const session = await ownedSession(c.get('principal'), c.req.param('id'));
+    const [messages, events] = await Promise.all([store.listMessages(session.id), store.listEvents(session.id, -1)]);
+    const lastSeq = events.at(-1)?.seq ?? -1;
+    return c.json({ session, messages, events, lastSeq } satisfies RestoreSessionResponse);
+  });
+
+  app.post('/sessions/:id/messages', async (c) => {
+    const body = await parseJsonBody(c, PostMessageBody);
+    const session = await ownedSession(c.get('principal'), c.req.param('id'));
+    const now = clock.now();
+    // Stored first: whatever happens next, the user's words are kept.
+    const { message, created } = await store.insertMessage({
+      id: newId(),
+      sessionId: session.id,
+      ownerId: session.ownerId,
+      clientMessageId: body.clientMessageId,
+      text: body.text,
+      now,
+    });
+    if (created && !session.title) await store.touchSession(session.id, now, titleFromText(body.text));
+    // A repeat of a message still pending is published again: the first publish may have been lost,
+    // and the runner handles a message once whatever the number of jobs.
+    if (created || message.status === 'pending') {
+      await publishChatTurn(bus, { sessionId: session.id, ownerId: session.ownerId, messageId: message.id });
+    }
+    return c.json(
+      { messageId: message.id, clientMessageId: message.clientMessageId, created } satisfies PostMessageResponse,
+      202,
+    );
+  });
+
+  app.post('/sessions/:id/messages/:messageId/retry', async (c) => {
+    const session = await ownedSession(c.get('principal'), c.req.param('id'));
+    const messageId = c.req.param('messageId');
+    const message = messageId.length <= 128 ? await store.getMessage(session.id, messageId) : null;
+    if (!message) throw new AppError('NOT_FOUND', `No message ${messageId.slice(0, 128)} in this session.`);
+    if (message.status !== 'failed') {
+      throw new AppError('CONFLICT', `Only a failed message can be retried; this one is ${message.status}.`);
+    }
+    await store.setMessageStatus(session.id, message.id, 'pending');
+    await publishChatTurn(bus, { sessionId: session.id, ownerId: session.ownerId, messageId: message.id });
+    return c.json({ messageId: message.id }, 202);
+  });
+
+  // Last, so that a mounted API answers its own unknown paths instead of falling through to the web app.
+  app.all('*', (c) => {
+    throw noRoute(c.req.method, c.req.path);
+  });
+
+  return app;
+}

@@ -1,0 +1,125 @@
+import type { AddressInfo } from 'node:net';
+import { getuid } from 'node:process';
+import path from 'node:path';
+import { createServer, type Server } from 'node:http';
+import { LocalAuth } from '@agent-platform/functions/auth/local';
+import { createApi } from '@agent-platform/functions';
+import { type Clock, systemClock } from '@agent-platform/core/ports';
+import { getRequestListener } from '@hono/node-server';
+import { Hono } from 'hono';
+import { createMemoryBus } from './bus/memory.js';
+import type { RunnerConfig } from './config.js';
+import { securityHeaders, staticApp } from './http/static.js';
+import { consumeJobs } from './jobs/consumer.js';
+import { createLogger, type Logger } from './log.js';
+import { HostRuntime } from './sandbox/host.js';
+import { EventLog } from './sessions/event-log.js';
+import { SessionManager } from './sessions/manager.js';
+import { openSqliteStore } from './store/sqlite.js';
+import { attachWebSocket } from './ws/server.js';
+
+export const VERSION = '0.1.0';
+
+export interface LocalPlatform {
+  url: string;
+  signInUrl: string;
+  auth: LocalAuth;
+  sessions: SessionManager;
+  store: ReturnType<typeof openSqliteStore>;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded, one-machine composition: SQLite store, in-process bus, local sign-in, host sandbox;
+ * API, WebSocket and the built web app on one port.
+ */
+export async function startLocalPlatform(
+  config: RunnerConfig,
+  deps: { clock?: Clock; log?: Logger; env?: NodeJS.ProcessEnv } = {},
+): Promise<LocalPlatform> {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.log ?? createLogger(config.logLevel);
+  const store = openSqliteStore({ file: path.join(config.dataDir, 'platform.db') });
+  const bus = createMemoryBus();
+  const auth = new LocalAuth({ dataDir: config.dataDir, signInToken: config.signInToken, clock });
+  const runtime = new HostRuntime({
+    dataDir: config.dataDir,
+    onStderr: (userId, line) => log.debug('sandbox stderr', { userId, line: line.slice(0, 2000) }),
+  });
+  const events = new EventLog(store, clock);
+  const sessions = new SessionManager({
+    store,
+    events,
+    runtime,
+    clock,
+    log,
+    modelConfigured: config.model.configured,
+    claudeEnv: claudeEnvironment(config, deps.env ?? process.env),
+    model: config.model.name,
+    idleMs: config.sessionIdleMs,
+  });
+  const stopJobs = await consumeJobs({ bus, subscription: 'runner-local', sessions, log });
+
+  const api = createApi({
+    store,
+    bus,
+    auth,
+    localSignIn: auth,
+    clock,
+    info: { version: VERSION, modelConfigured: config.model.configured, sandbox: runtime.kind },
+    log: (msg, err) => log.error(msg, { error: err }),
+  });
+  const web = staticApp(config.webDist);
+  const app = new Hono();
+  app.use('*', async (c, next) => {
+    await next();
+    for (const [k, v] of Object.entries(securityHeaders)) if (!c.res.headers.has(k)) c.res.headers.set(k, v);
+  });
+  app.route('/', api);
+  app.all('*', (c) => web(c.req.raw));
+
+  const server = createServer(getRequestListener(app.fetch));
+  const ws = attachWebSocket({ server, auth, store, events, log });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.host}:${port}`;
+
+  return {
+    url,
+    signInUrl: `${url}/?token=${auth.signInToken}`,
+    auth,
+    sessions,
+    store,
+    server,
+    close: async () => {
+      await stopJobs();
+      await sessions.close();
+      await ws.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await bus.close();
+      await runtime.close();
+      await store.close();
+    },
+  };
+}
+
+/** The Claude Code process's environment: only what it needs, never this process's whole env. */
+export function claudeEnvironment(config: RunnerConfig, env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {
+    PATH: env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    LANG: env.LANG ?? 'C.UTF-8',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    DISABLE_AUTOUPDATER: '1',
+  };
+  // Claude Code refuses to skip permission prompts as root unless told it is sandboxed.
+  if (getuid?.() === 0) out.IS_SANDBOX = '1';
+  if (config.model.apiKey) out.ANTHROPIC_API_KEY = config.model.apiKey;
+  else if (config.model.baseUrl) out.ANTHROPIC_API_KEY = 'unset';
+  if (config.model.baseUrl) out.ANTHROPIC_BASE_URL = config.model.baseUrl;
+  return out;
+}

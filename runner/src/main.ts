@@ -1,0 +1,37 @@
+import { loadConfig } from './config.js';
+import { startLocalPlatform } from './local.js';
+
+// The local entry point (`npm start`): config is read once here and passed down.
+const config = loadConfig(process.env);
+const platform = await startLocalPlatform(config);
+
+const lines = [
+  '',
+  `  Agent Platform is running at ${platform.url}`,
+  '',
+  '  Open this link to sign in (it holds your secret sign-in token):',
+  `    ${platform.signInUrl}`,
+  `  The token is also kept in ${platform.auth.tokenFile}`,
+  '',
+];
+if (!config.model.configured) {
+  lines.push('  ! No model is configured: set ANTHROPIC_API_KEY (or ANTHROPIC_BASE_URL) and restart.', '');
+}
+lines.push('  ! Sandbox: host. Claude Code runs directly on this machine, for one local user only.', '');
+process.stdout.write(`${lines.join('\n')}\n`);
+
+let stopping = false;
+const shutdown = (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write(`\n  ${signal}: stopping…\n`);
+  platform.close().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));

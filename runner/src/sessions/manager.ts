@@ -1,0 +1,249 @@
+import { type Options, type Query, query, type SDKUserMessage, type SpawnedProcess } from '@anthropic-ai/claude-agent-sdk';
+import type { Session } from '@agent-platform/core/domain';
+import { AppError } from '@agent-platform/core/errors';
+import type { Clock, SandboxProcess, SandboxRuntime, Store } from '@agent-platform/core/ports';
+import type { ChatTurnJob, SessionEventDraft } from '@agent-platform/core/protocol';
+import type { Logger } from '../log.js';
+import { AsyncQueue } from './async-queue.js';
+import type { EventLog } from './event-log.js';
+import { costOfTurn, EventMapper, type TurnOutcome } from './mapper.js';
+
+export interface SessionManagerOptions {
+  store: Store;
+  events: EventLog;
+  runtime: SandboxRuntime;
+  clock: Clock;
+  log: Logger;
+  /** False when no model credential or base URL is configured: turns fail with MODEL_NOT_CONFIGURED. */
+  modelConfigured: boolean;
+  /** Environment of the Claude Code process (model endpoint, key, flags). Built by the composition root. */
+  claudeEnv: Record<string, string>;
+  /** The Claude model; Claude Code's default when undefined. */
+  model?: string | undefined;
+  /** A live Claude process with no turn for this long is ended. */
+  idleMs: number;
+  /** Text added to Claude Code's system prompt. */
+  appendSystemPrompt?: string;
+}
+
+interface PendingTurn {
+  messageId: string;
+  resolve: (o: TurnOutcome) => void;
+  reject: (e: Error) => void;
+}
+
+/** One conversation with a live Claude process: one query() fed by an async queue. */
+interface LiveSession {
+  sessionId: string;
+  claudeSessionId: string | null;
+  input: AsyncQueue<SDKUserMessage>;
+  query: Query;
+  process: SandboxProcess | undefined;
+  current: PendingTurn | null;
+  idleTimer: NodeJS.Timeout | undefined;
+  /** Cost already counted for this conversation, to turn Claude's running total into a turn's cost. */
+  countedCostUsd: number;
+  stopping: boolean;
+  done: Promise<void>;
+}
+
+export const PLATFORM_PROMPT = [
+  'You work for a person who is usually not a programmer, in their own workspace folder.',
+  'Write and run Python to do what they ask; install packages with pip when needed.',
+  'Explain results in plain words, in the language the person writes in. Keep files in the working directory.',
+].join(' ');
+
+/**
+ * Keeps one Claude Code process per active conversation and feeds it the conversation's messages
+ * in order. A warm session answers without any process start; an idle one is ended and resumed
+ * (same Claude session id) on the next message.
+ */
+export class SessionManager {
+  private readonly live = new Map<string, LiveSession>();
+  private readonly inFlight = new Map<string, Promise<void>>();
+
+  constructor(private readonly o: SessionManagerOptions) {}
+
+  /** Number of conversations with a live Claude process. */
+  get activeCount(): number {
+    return this.live.size;
+  }
+
+  /** The live Claude process of a session, if any (for diagnostics and fault tests). */
+  processOf(sessionId: string): SandboxProcess | undefined {
+    return this.live.get(sessionId)?.process;
+  }
+
+  /**
+   * Runs a stored message as a turn. Resolves when the turn is over, whether it succeeded or failed
+   * for the user (the failure is stored as an event). Throws only for infrastructure faults, so the
+   * job is delivered again. A message already done, or already running here, is not run twice.
+   */
+  runTurn(job: ChatTurnJob): Promise<void> {
+    const running = this.inFlight.get(job.messageId);
+    if (running) return running;
+    const turn = this.turn(job).finally(() => this.inFlight.delete(job.messageId));
+    this.inFlight.set(job.messageId, turn);
+    return turn;
+  }
+
+  /** Ends a session's Claude process (the conversation can be resumed). */
+  async stop(sessionId: string): Promise<void> {
+    const live = this.live.get(sessionId);
+    if (!live) return;
+    live.stopping = true;
+    live.input.end();
+    live.query.close();
+    await live.done;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.live.keys()].map((id) => this.stop(id)));
+  }
+
+  private async turn(job: ChatTurnJob): Promise<void> {
+    const { store, events } = this.o;
+    const session = await store.getSession(job.ownerId, job.sessionId);
+    const message = session ? await store.getMessage(session.id, job.messageId) : null;
+    if (!session || !message || message.status === 'done' || message.status === 'failed') {
+      this.o.log.debug('job skipped', { messageId: job.messageId, status: message?.status ?? 'missing' });
+      return;
+    }
+    const messageId = message.id;
+    if (!this.o.modelConfigured) {
+      await this.fail(session.id, messageId, 'MODEL_NOT_CONFIGURED', MODEL_NOT_CONFIGURED_TEXT);
+      return;
+    }
+    await store.setMessageStatus(session.id, messageId, 'running');
+
+    let live = this.live.get(session.id);
+    if (!live) {
+      await events.append(session.id, [{ type: 'status', state: 'starting', messageId }]);
+      live = await this.start(session);
+    }
+    clearTimeout(live.idleTimer);
+    const outcome = new Promise<TurnOutcome>((resolve, reject) => {
+      (live as LiveSession).current = { messageId, resolve, reject };
+    });
+    live.input.push({
+      type: 'user',
+      message: { role: 'user', content: message.text },
+      parent_tool_use_id: null,
+      session_id: live.claudeSessionId ?? '',
+    });
+
+    try {
+      const result = await outcome;
+      if (result.isError) {
+        const detail = result.errors.join('; ') || result.subtype;
+        await this.fail(session.id, messageId, 'TURN_FAILED', `Claude could not finish this turn: ${detail}`);
+      } else {
+        await store.setMessageStatus(session.id, messageId, 'done');
+      }
+    } catch (e) {
+      const text = e instanceof Error ? e.message : String(e);
+      await this.fail(session.id, messageId, 'CLAUDE_PROCESS_FAILED', `Claude's process stopped during this turn (${text}). Send the message again to continue.`);
+    } finally {
+      const still = this.live.get(session.id);
+      if (still) {
+        still.current = null;
+        still.idleTimer = setTimeout(() => void this.stop(session.id), this.o.idleMs);
+        still.idleTimer.unref();
+      }
+    }
+  }
+
+  private async fail(sessionId: string, messageId: string, code: string, message: string): Promise<void> {
+    await this.o.events.append(sessionId, [
+      { type: 'error', code, message, retryable: true, messageId },
+      { type: 'status', state: 'idle', messageId },
+    ]);
+    await this.o.store.setMessageStatus(sessionId, messageId, 'failed');
+  }
+
+  private async start(session: Session): Promise<LiveSession> {
+    const { runtime, log } = this.o;
+    const sandbox = await runtime.ensure(session.ownerId);
+    const countedCostUsd = session.claudeSessionId ? await this.costSoFar(session.id) : 0;
+    const input = new AsyncQueue<SDKUserMessage>();
+    let live: LiveSession | undefined;
+    const options: Options = {
+      cwd: sandbox.workspaceDir,
+      env: this.o.claudeEnv,
+      includePartialMessages: true,
+      // The sandbox is the boundary; inside it Claude acts without asking, as the user expects.
+      permissionMode: 'bypassPermissions',
+      allowDangerouslySkipPermissions: true,
+      systemPrompt: { type: 'preset', preset: 'claude_code', append: this.o.appendSystemPrompt ?? PLATFORM_PROMPT },
+      ...(this.o.model ? { model: this.o.model } : {}),
+      ...(session.claudeSessionId ? { resume: session.claudeSessionId } : {}),
+      spawnClaudeCodeProcess: (opts) => {
+        const proc = runtime.spawn(sandbox, opts);
+        if (live) live.process = proc;
+        return proc as unknown as SpawnedProcess;
+      },
+      stderr: (line) => log.debug('claude stderr', { sessionId: session.id, line: line.slice(0, 2000) }),
+    };
+    const q = query({ prompt: input, options });
+    live = {
+      sessionId: session.id,
+      claudeSessionId: session.claudeSessionId,
+      input,
+      query: q,
+      process: undefined,
+      current: null,
+      idleTimer: undefined,
+      countedCostUsd,
+      stopping: false,
+      done: Promise.resolve(),
+    };
+    live.done = this.consume(live, session);
+    this.live.set(session.id, live);
+    return live;
+  }
+
+  /** Reads the query's messages until the process ends; maps, stores and fans them out. */
+  private async consume(live: LiveSession, session: Session): Promise<void> {
+    const { store, events, clock, log } = this.o;
+    const mapper = new EventMapper(() => live.current?.messageId ?? null);
+    let endReason: Error | null = null;
+    try {
+      for await (const msg of live.query) {
+        const mapped = mapper.map(msg);
+        if (mapped.claudeSessionId && mapped.claudeSessionId !== live.claudeSessionId) {
+          live.claudeSessionId = mapped.claudeSessionId;
+          await store.setClaudeSessionId(session.id, mapped.claudeSessionId, clock.now());
+        }
+        const drafts: SessionEventDraft[] = mapped.events;
+        if (mapped.outcome) {
+          const cost = costOfTurn(mapped.outcome.totalCostUsd, live.countedCostUsd);
+          live.countedCostUsd += cost;
+          for (const d of drafts) if (d.type === 'turn.result') d.costUsd = cost;
+          drafts.push({ type: 'status', state: 'idle', messageId: live.current?.messageId ?? null });
+        }
+        if (drafts.length > 0) await events.append(session.id, drafts);
+        if (mapped.outcome) live.current?.resolve(mapped.outcome);
+      }
+    } catch (e) {
+      endReason = e instanceof Error ? e : new Error(String(e));
+      if (!live.stopping) log.warn('claude process ended', { sessionId: session.id, error: endReason.message });
+    } finally {
+      clearTimeout(live.idleTimer);
+      if (this.live.get(session.id) === live) this.live.delete(session.id);
+      live.input.end();
+      live.current?.reject(endReason ?? new AppError('CLAUDE_PROCESS_FAILED', 'the process exited'));
+      await events.append(session.id, [{ type: 'status', state: 'stopped', messageId: null }]).catch((e: unknown) => {
+        log.error('could not store the stopped status', { sessionId: session.id, error: e });
+      });
+    }
+  }
+
+  private async costSoFar(sessionId: string): Promise<number> {
+    let total = 0;
+    for (const e of await this.o.store.listEvents(sessionId, -1)) if (e.type === 'turn.result') total += e.costUsd;
+    return total;
+  }
+}
+
+export const MODEL_NOT_CONFIGURED_TEXT =
+  'No model is configured. Set ANTHROPIC_API_KEY (or ANTHROPIC_BASE_URL for a compatible gateway) and restart the server; your message is kept and can be sent again.';

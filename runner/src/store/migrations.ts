@@ -1,0 +1,100 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * The SQLite schema as an ordered list of migrations. Append only: a migration that has shipped is
+ * never edited, because files on users' disks have already applied it. Versions are 1, 2, 3, ...
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'users, sessions, messages, events',
+    // STRICT so a wrong type is refused at write time instead of being stored and read back oddly.
+    // No foreign key from owner ids to users: the Firestore adapter cannot enforce one, and both
+    // adapters must accept the same writes.
+    sql: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        email TEXT,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        owner_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        context TEXT NOT NULL CHECK (context IN ('workspace', 'agent-create')),
+        claude_session_id TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX sessions_owner_updated ON sessions (owner_id, updated_at DESC, id DESC);
+
+      CREATE TABLE messages (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        owner_id TEXT NOT NULL,
+        client_message_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'running', 'done', 'failed')),
+        created_at INTEGER NOT NULL,
+        UNIQUE (session_id, client_message_id)
+      ) STRICT;
+      CREATE INDEX messages_session_created ON messages (session_id, created_at);
+
+      CREATE TABLE events (
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL CHECK (seq >= 0),
+        type TEXT NOT NULL,
+        message_id TEXT,
+        at INTEGER NOT NULL,
+        payload TEXT NOT NULL CHECK (json_valid(payload)),
+        PRIMARY KEY (session_id, seq)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
+];
+
+/**
+ * Brings the database up to the latest version. Each migration runs in its own IMMEDIATE
+ * transaction together with its `schema_migrations` row, so a crash leaves the file at a known
+ * version and two processes opening the same file never apply one migration twice.
+ */
+export function applyMigrations(db: Database.Database, list: readonly Migration[] = migrations): void {
+  list.forEach((m, i) => {
+    if (m.version !== i + 1) {
+      throw new Error(`Migration list is out of order: entry ${i} has version ${m.version}, expected ${i + 1}.`);
+    }
+  });
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    applied_at INTEGER NOT NULL
+  ) STRICT`);
+  const selectVersions = db.prepare<[], number>('SELECT version FROM schema_migrations').pluck();
+  const applied = () => new Set(selectVersions.all());
+  const before = applied();
+  const known = new Set(list.map((m) => m.version));
+  const unknown = [...before].filter((v) => !known.has(v)).sort((a, b) => a - b);
+  if (unknown.length > 0) {
+    throw new Error(
+      `The database was written by a newer version of this program (schema migration ${unknown.join(', ')} is ` +
+        `unknown; this build knows 1..${list.length}). Upgrade the program, or point it at another database file.`,
+    );
+  }
+  const insert = db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)');
+  for (const m of list) {
+    if (before.has(m.version)) continue;
+    db.transaction(() => {
+      // Re-read inside the write lock: another process may have applied it since we looked.
+      if (applied().has(m.version)) return;
+      db.exec(m.sql);
+      insert.run(m.version, Date.now());
+    }).immediate();
+  }
+}

@@ -1,0 +1,128 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeStoreContract } from '../../../test/contracts/store.contract.js';
+import { applyMigrations, type Migration, migrations } from './migrations.js';
+import { openSqliteStore, type SqliteStore } from './sqlite.js';
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'sqlite-store-'));
+}
+
+describeStoreContract('sqlite', async () => {
+  const dir = await tempDir();
+  const store = openSqliteStore({ file: join(dir, 'store.db') });
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('SqliteStore', () => {
+  let dir: string;
+  let file: string;
+  const open: SqliteStore[] = [];
+  const raw: Database.Database[] = [];
+
+  const openStore = () => {
+    const s = openSqliteStore({ file });
+    open.push(s);
+    return s;
+  };
+  const openRaw = () => {
+    const db = new Database(file);
+    raw.push(db);
+    return db;
+  };
+
+  beforeEach(async () => {
+    dir = await tempDir();
+    file = join(dir, 'store.db');
+  });
+
+  afterEach(async () => {
+    for (const s of open.splice(0)) await s.close();
+    for (const db of raw.splice(0)) db.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs in WAL mode', async () => {
+    openStore();
+    const db = openRaw();
+    // journal_mode is stored in the file, so a second connection sees what the store set.
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+  });
+
+  it('applies every migration once and treats reopening as a no-op', async () => {
+    await openStore().close();
+    const db = openRaw();
+    const before = db.prepare('SELECT version, applied_at FROM schema_migrations ORDER BY version').all();
+    expect(before.map((r) => (r as { version: number }).version)).toEqual(migrations.map((m) => m.version));
+
+    await openStore().close();
+    await openStore().close();
+    expect(db.prepare('SELECT version, applied_at FROM schema_migrations ORDER BY version').all()).toEqual(before);
+  });
+
+  it('keeps data across close and reopen', async () => {
+    const first = openStore();
+    await first.upsertUser({ id: 'u1', name: 'Lee', email: null, createdAt: 1 });
+    const session = await first.createSession({ id: 's1', ownerId: 'u1', title: 't', context: 'workspace', now: 10 });
+    const { message } = await first.insertMessage({
+      id: 'm1',
+      sessionId: 's1',
+      ownerId: 'u1',
+      clientMessageId: 'c1',
+      text: 'hello',
+      now: 20,
+    });
+    const event = { v: 1, sessionId: 's1', seq: 0, messageId: 'm1', at: 30, type: 'status', state: 'idle' } as const;
+    await first.appendEvents([event]);
+    await first.close();
+
+    const second = openStore();
+    expect(await second.getUser('u1')).toEqual({ id: 'u1', name: 'Lee', email: null, createdAt: 1 });
+    expect(await second.getSession('u1', 's1')).toEqual({ ...session, updatedAt: 20 });
+    expect(await second.listMessages('s1')).toEqual([message]);
+    expect(await second.listEvents('s1', -1)).toEqual([event]);
+  });
+
+  it('refuses to open a file migrated by a newer version', async () => {
+    await openStore().close();
+    openRaw().prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(999, Date.now());
+    expect(() => openStore()).toThrow(/newer version.*migration 999/);
+  });
+
+  it('rolls back a failing migration together with its version row', async () => {
+    const db = openRaw();
+    const broken: Migration[] = [
+      ...migrations,
+      { version: migrations.length + 1, name: 'broken', sql: 'CREATE TABLE extra (x INTEGER); SELECT nope FROM nowhere;' },
+    ];
+    expect(() => applyMigrations(db, broken)).toThrow(/no such table: nowhere/);
+    const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+    expect(versions).toEqual(migrations.map((m) => m.version));
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'extra'").get()).toBeUndefined();
+  });
+
+  it('rejects events for a session that does not exist', async () => {
+    const store = openStore();
+    const event = { v: 1, sessionId: 'nope', seq: 0, messageId: null, at: 1, type: 'status', state: 'idle' } as const;
+    await expect(store.appendEvents([event])).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
+  });
+
+  it('names the row when a stored event is corrupt', async () => {
+    const store = openStore();
+    await store.upsertUser({ id: 'u1', name: 'Lee', email: null, createdAt: 1 });
+    await store.createSession({ id: 's1', ownerId: 'u1', title: 't', context: 'workspace', now: 10 });
+    openRaw()
+      .prepare('INSERT INTO events (session_id, seq, type, message_id, at, payload) VALUES (?, ?, ?, ?, ?, ?)')
+      .run('s1', 7, 'status', null, 1, JSON.stringify({ v: 1, sessionId: 's1', seq: 7, type: 'status' }));
+    await expect(store.listEvents('s1', -1)).rejects.toThrow(/event 7 of session s1 is corrupt/);
+  });
+});

@@ -1,0 +1,337 @@
+import type { Message, MessageStatus, Session, SessionContext, User } from '@agent-platform/core/domain';
+import { AppError } from '@agent-platform/core/errors';
+import type { NewMessage, NewSession, Store } from '@agent-platform/core/ports';
+import { SessionEvent } from '@agent-platform/core/protocol';
+import Database from 'better-sqlite3';
+import { applyMigrations } from './migrations.js';
+
+export interface SqliteStoreOptions {
+  /** Path of the database file; created (with its folder's WAL side files) when missing. */
+  file: string;
+  /** How long a write waits for another connection's lock before failing. Default 5000. */
+  busyTimeoutMs?: number;
+}
+
+interface UserRow {
+  id: string;
+  name: string;
+  email: string | null;
+  created_at: number;
+}
+
+interface SessionRow {
+  id: string;
+  owner_id: string;
+  title: string;
+  context: SessionContext;
+  claude_session_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+interface MessageRow {
+  id: string;
+  session_id: string;
+  owner_id: string;
+  client_message_id: string;
+  text: string;
+  status: MessageStatus;
+  created_at: number;
+}
+
+interface EventRow {
+  session_id: string;
+  seq: number;
+  payload: string;
+}
+
+const toUser = (r: UserRow): User => ({ id: r.id, name: r.name, email: r.email, createdAt: r.created_at });
+
+const toSession = (r: SessionRow): Session => ({
+  id: r.id,
+  ownerId: r.owner_id,
+  title: r.title,
+  context: r.context,
+  claudeSessionId: r.claude_session_id,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toMessage = (r: MessageRow): Message => ({
+  id: r.id,
+  sessionId: r.session_id,
+  ownerId: r.owner_id,
+  clientMessageId: r.client_message_id,
+  text: r.text,
+  status: r.status,
+  createdAt: r.created_at,
+});
+
+const isSqliteError = (e: unknown, code: string): boolean =>
+  e instanceof Database.SqliteError && (e as { code: string }).code === code;
+
+function sessionNotFound(sessionId: string): AppError {
+  return new AppError('SESSION_NOT_FOUND', `Session ${sessionId} does not exist.`, { sessionId });
+}
+
+/** Opens (creating and migrating when needed) the local SQLite store. */
+export function openSqliteStore(opts: SqliteStoreOptions): SqliteStore {
+  return new SqliteStore(opts);
+}
+
+export class SqliteStore implements Store {
+  readonly file: string;
+  private readonly db: Database.Database;
+  private readonly stmt;
+  private readonly tx;
+
+  constructor(opts: SqliteStoreOptions) {
+    this.file = opts.file;
+    const busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
+    this.db = new Database(opts.file, { timeout: busyTimeoutMs });
+    try {
+      // WAL lets readers (the API, a replaying WebSocket) run while the runner appends events;
+      // NORMAL is durable across application crashes in WAL mode and skips an fsync per commit.
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+      applyMigrations(this.db);
+    } catch (e) {
+      this.db.close();
+      throw e;
+    }
+
+    const db = this.db;
+    this.stmt = {
+      upsertUser: db.prepare<[UserRow]>(
+        `INSERT INTO users (id, name, email, created_at) VALUES (@id, @name, @email, @created_at)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email`,
+      ),
+      getUser: db.prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?'),
+
+      insertSession: db.prepare<[SessionRow]>(
+        `INSERT INTO sessions (id, owner_id, title, context, claude_session_id, created_at, updated_at)
+         VALUES (@id, @owner_id, @title, @context, @claude_session_id, @created_at, @updated_at)`,
+      ),
+      getSession: db.prepare<[string, string], SessionRow>('SELECT * FROM sessions WHERE owner_id = ? AND id = ?'),
+      getSessionOwner: db.prepare<[string], string>('SELECT owner_id FROM sessions WHERE id = ?').pluck(),
+      listSessions: db.prepare<[string, number], SessionRow>(
+        'SELECT * FROM sessions WHERE owner_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?',
+      ),
+      listSessionsBefore: db.prepare<[string, number, number], SessionRow>(
+        'SELECT * FROM sessions WHERE owner_id = ? AND updated_at < ? ORDER BY updated_at DESC, id DESC LIMIT ?',
+      ),
+      // updatedAt never moves backwards: writers with slightly skewed clocks must not reorder the list.
+      setClaudeSessionId: db.prepare<[string, number, string]>(
+        'UPDATE sessions SET claude_session_id = ?, updated_at = MAX(updated_at, ?) WHERE id = ?',
+      ),
+      touchSession: db.prepare<[number, string | null, string]>(
+        'UPDATE sessions SET updated_at = MAX(updated_at, ?), title = COALESCE(?, title) WHERE id = ?',
+      ),
+
+      insertMessage: db.prepare<[MessageRow]>(
+        `INSERT INTO messages (id, session_id, owner_id, client_message_id, text, status, created_at)
+         VALUES (@id, @session_id, @owner_id, @client_message_id, @text, @status, @created_at)
+         ON CONFLICT (session_id, client_message_id) DO NOTHING`,
+      ),
+      getMessageByClientId: db.prepare<[string, string], MessageRow>(
+        'SELECT * FROM messages WHERE session_id = ? AND client_message_id = ?',
+      ),
+      getMessage: db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE session_id = ? AND id = ?'),
+      // rowid breaks ties between messages stored in the same millisecond: insertion order.
+      listMessages: db.prepare<[string], MessageRow>(
+        'SELECT * FROM messages WHERE session_id = ? ORDER BY created_at ASC, rowid ASC',
+      ),
+      setMessageStatus: db.prepare<[MessageStatus, string, string]>(
+        'UPDATE messages SET status = ? WHERE session_id = ? AND id = ?',
+      ),
+
+      insertEvent: db.prepare<[string, number, string, string | null, number, string]>(
+        'INSERT INTO events (session_id, seq, type, message_id, at, payload) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      // A negative LIMIT means no limit in SQLite.
+      listEvents: db.prepare<[string, number, number], EventRow>(
+        'SELECT session_id, seq, payload FROM events WHERE session_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?',
+      ),
+      lastEventSeq: db.prepare<[string], number | null>('SELECT MAX(seq) FROM events WHERE session_id = ?').pluck(),
+    };
+
+    // IMMEDIATE: take the write lock up front, so a read-then-write transaction never fails half
+    // way with SQLITE_BUSY when another process (or connection) writes to the same file.
+    this.tx = {
+      insertMessage: db.transaction((m: NewMessage): { message: Message; created: boolean } => {
+        const owner = this.stmt.getSessionOwner.get(m.sessionId);
+        if (owner !== m.ownerId) throw sessionNotFound(m.sessionId);
+        const row: MessageRow = {
+          id: m.id,
+          session_id: m.sessionId,
+          owner_id: m.ownerId,
+          client_message_id: m.clientMessageId,
+          text: m.text,
+          status: 'pending',
+          created_at: m.now,
+        };
+        if (this.stmt.insertMessage.run(row).changes === 1) {
+          this.stmt.touchSession.run(m.now, null, m.sessionId);
+          return { message: toMessage(row), created: true };
+        }
+        const existing = this.stmt.getMessageByClientId.get(m.sessionId, m.clientMessageId);
+        if (!existing) throw new Error(`Message ${m.clientMessageId} conflicted but cannot be read back.`);
+        return { message: toMessage(existing), created: false };
+      }),
+      appendEvents: db.transaction((events: SessionEvent[]): void => {
+        for (const e of events) {
+          try {
+            this.stmt.insertEvent.run(e.sessionId, e.seq, e.type, e.messageId, e.at, JSON.stringify(e));
+          } catch (err) {
+            if (isSqliteError(err, 'SQLITE_CONSTRAINT_PRIMARYKEY')) {
+              throw new AppError(
+                'CONFLICT',
+                `Event ${e.seq} of session ${e.sessionId} is stored already; nothing of this batch was written. ` +
+                  'Another writer owns this session: read lastEventSeq and renumber, or stop writing.',
+                { sessionId: e.sessionId, seq: e.seq },
+              );
+            }
+            if (isSqliteError(err, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw sessionNotFound(e.sessionId);
+            throw err;
+          }
+        }
+      }),
+    };
+  }
+
+  async upsertUser(user: User): Promise<User> {
+    this.stmt.upsertUser.run({ id: user.id, name: user.name, email: user.email, created_at: user.createdAt });
+    const row = this.stmt.getUser.get(user.id);
+    if (!row) throw new Error(`User ${user.id} was written but cannot be read back.`);
+    return toUser(row);
+  }
+
+  async getUser(id: string): Promise<User | null> {
+    const row = this.stmt.getUser.get(id);
+    return row ? toUser(row) : null;
+  }
+
+  async createSession(s: NewSession): Promise<Session> {
+    const row: SessionRow = {
+      id: s.id,
+      owner_id: s.ownerId,
+      title: s.title,
+      context: s.context,
+      claude_session_id: null,
+      created_at: s.now,
+      updated_at: s.now,
+    };
+    try {
+      this.stmt.insertSession.run(row);
+    } catch (e) {
+      if (isSqliteError(e, 'SQLITE_CONSTRAINT_PRIMARYKEY')) {
+        throw new AppError('CONFLICT', `Session ${s.id} exists already; create it with a new id.`, { sessionId: s.id });
+      }
+      throw e;
+    }
+    return toSession(row);
+  }
+
+  async getSession(ownerId: string, id: string): Promise<Session | null> {
+    const row = this.stmt.getSession.get(ownerId, id);
+    return row ? toSession(row) : null;
+  }
+
+  async listSessions(ownerId: string, opts: { limit: number; before?: number | undefined }): Promise<Session[]> {
+    if (!Number.isInteger(opts.limit) || opts.limit < 0) {
+      throw new RangeError(`listSessions: limit must be a non-negative integer, got ${opts.limit}.`);
+    }
+    const rows =
+      opts.before === undefined
+        ? this.stmt.listSessions.all(ownerId, opts.limit)
+        : this.stmt.listSessionsBefore.all(ownerId, opts.before, opts.limit);
+    return rows.map(toSession);
+  }
+
+  async setClaudeSessionId(sessionId: string, claudeSessionId: string, now: number): Promise<void> {
+    if (this.stmt.setClaudeSessionId.run(claudeSessionId, now, sessionId).changes === 0) {
+      throw sessionNotFound(sessionId);
+    }
+  }
+
+  async touchSession(sessionId: string, now: number, title?: string): Promise<void> {
+    if (this.stmt.touchSession.run(now, title ?? null, sessionId).changes === 0) throw sessionNotFound(sessionId);
+  }
+
+  async insertMessage(m: NewMessage): Promise<{ message: Message; created: boolean }> {
+    return this.tx.insertMessage.immediate(m);
+  }
+
+  async getMessage(sessionId: string, id: string): Promise<Message | null> {
+    const row = this.stmt.getMessage.get(sessionId, id);
+    return row ? toMessage(row) : null;
+  }
+
+  async listMessages(sessionId: string): Promise<Message[]> {
+    return this.stmt.listMessages.all(sessionId).map(toMessage);
+  }
+
+  async setMessageStatus(sessionId: string, id: string, status: MessageStatus): Promise<void> {
+    if (this.stmt.setMessageStatus.run(status, sessionId, id).changes === 0) {
+      throw new AppError('NOT_FOUND', `Message ${id} of session ${sessionId} does not exist.`, { sessionId, id });
+    }
+  }
+
+  async appendEvents(events: SessionEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    // Parsed before writing so that a malformed event is refused here, with its position, rather
+    // than stored and found later by every reader replaying the session.
+    const parsed = events.map((e, i) => {
+      const r = SessionEvent.safeParse(e);
+      if (!r.success) {
+        throw new AppError('INTERNAL', `appendEvents: event ${i} of the batch is not a valid SessionEvent.`, {
+          index: i,
+          issues: r.error.issues,
+        });
+      }
+      return r.data;
+    });
+    this.tx.appendEvents.immediate(parsed);
+  }
+
+  async listEvents(sessionId: string, afterSeq: number, limit?: number): Promise<SessionEvent[]> {
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
+      throw new RangeError(`listEvents: limit must be a non-negative integer, got ${limit}.`);
+    }
+    return this.stmt.listEvents.all(sessionId, afterSeq, limit ?? -1).map(parseEventRow);
+  }
+
+  async lastEventSeq(sessionId: string): Promise<number> {
+    return this.stmt.lastEventSeq.get(sessionId) ?? -1;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function parseEventRow(row: EventRow): SessionEvent {
+  let json: unknown;
+  try {
+    json = JSON.parse(row.payload);
+  } catch (e) {
+    throw corruptEvent(row, `its payload is not JSON (${(e as Error).message})`);
+  }
+  const r = SessionEvent.safeParse(json);
+  if (!r.success) throw corruptEvent(row, `its payload is not a valid SessionEvent: ${r.error.message}`);
+  if (r.data.sessionId !== row.session_id || r.data.seq !== row.seq) {
+    throw corruptEvent(row, `its payload names session ${r.data.sessionId} seq ${r.data.seq}`);
+  }
+  return r.data;
+}
+
+function corruptEvent(row: EventRow, why: string): AppError {
+  return new AppError(
+    'INTERNAL',
+    `Stored event ${row.seq} of session ${row.session_id} is corrupt: ${why}. ` +
+      'The database file was changed outside this program; restore it from a backup or delete the row.',
+    { sessionId: row.session_id, seq: row.seq },
+  );
+}
