@@ -100,7 +100,7 @@ export class ApiClient {
     const params = new URLSearchParams();
     if (query.limit !== undefined) params.set('limit', String(query.limit));
     if (query.before !== undefined) params.set('before', String(query.before));
-    const qs = params.size > 0 ? `?${params}` : '';
+    const qs = params.toString() ? `?${params}` : '';
     return this.request('GET', `/api/sessions${qs}`, SessionListResponse, { signal });
   }
 
