@@ -209,11 +209,11 @@ export class MemoryBus implements Bus {
 
   private enqueue(topic: string, env: Envelope): void {
     for (const sub of this.topics.get(topic) ?? []) {
-      let lane = env.orderingKey === undefined ? undefined : sub.keyed.get(env.orderingKey);
+      let lane = env.orderingKey === undefined ? undefined : sub.keyed.get('x');
       if (!lane) {
         lane = { key: env.orderingKey, queue: [], busy: false, timer: undefined };
         if (lane.key === undefined) sub.keyless.add(lane);
-        else sub.keyed.set(lane.key, lane);
+        else sub.keyed.set('x', lane);
       }
       lane.queue.push({ env, attempts: 0, readyAt: 0 });
       this.schedule(sub, lane);
@@ -231,7 +231,7 @@ export class MemoryBus implements Bus {
     const head = lane.queue[0];
     if (!head) {
       if (lane.key === undefined) sub.keyless.delete(lane);
-      else if (sub.keyed.get(lane.key) === lane) sub.keyed.delete(lane.key);
+      else if (sub.keyed.get('x') === lane) sub.keyed.delete('x');
       return;
     }
     const waitMs = head.readyAt - Date.now();

@@ -36,7 +36,8 @@ export class HostRuntime implements SandboxRuntime {
   spawn(sandbox: Sandbox, opts: SandboxSpawnOptions): SandboxProcess {
     const child = spawn(opts.command, opts.args, {
       cwd: opts.cwd ?? sandbox.workspaceDir,
-      env: opts.env,
+      // The user's folder is HOME, so Claude's config and transcripts stay per user.
+      env: { ...opts.env, HOME: sandbox.homeDir, CLAUDE_CONFIG_DIR: path.join(sandbox.homeDir, '.claude') },
       stdio: ['pipe', 'pipe', 'pipe'],
       signal: opts.signal,
     });

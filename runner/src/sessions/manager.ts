@@ -166,6 +166,8 @@ export class SessionManager {
     const sandbox = await runtime.ensure(session.ownerId);
     const countedCostUsd = session.claudeSessionId ? await this.costSoFar(session.id) : 0;
     const input = new AsyncQueue<SDKUserMessage>();
+    // The SDK may spawn before query() returns; the process is kept here until `live` exists.
+    const spawned: { process: SandboxProcess | undefined } = { process: undefined };
     let live: LiveSession | undefined;
     const options: Options = {
       cwd: sandbox.workspaceDir,
@@ -179,6 +181,7 @@ export class SessionManager {
       ...(session.claudeSessionId ? { resume: session.claudeSessionId } : {}),
       spawnClaudeCodeProcess: (opts) => {
         const proc = runtime.spawn(sandbox, opts);
+        spawned.process = proc;
         if (live) live.process = proc;
         return proc as unknown as SpawnedProcess;
       },
@@ -190,7 +193,7 @@ export class SessionManager {
       claudeSessionId: session.claudeSessionId,
       input,
       query: q,
-      process: undefined,
+      process: spawned.process,
       current: null,
       idleTimer: undefined,
       countedCostUsd,

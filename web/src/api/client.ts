@@ -43,6 +43,10 @@ export class ApiError extends Error {
 
 export const isApiError = (e: unknown): e is ApiError => e instanceof ApiError;
 
+/** Anything caught from an API call, as an ApiError (a bug in the page becomes an INTERNAL one). */
+export const asApiError = (e: unknown): ApiError =>
+  isApiError(e) ? e : new ApiError('INTERNAL', e instanceof Error ? e.message : String(e), 0);
+
 export interface ApiClientOptions {
   /** Prefix of every path; default '' (same origin). */
   baseUrl?: string;

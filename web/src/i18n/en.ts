@@ -6,7 +6,6 @@
 export const en = {
   app: {
     name: 'Agent Platform',
-    skipToContent: 'Skip to content',
     sessions: 'Sessions',
     signOut: 'Sign out',
     language: 'Language',
@@ -106,7 +105,6 @@ export const en = {
     outputTokens: 'output',
     cacheRead: 'cache read',
     cacheWrite: 'cache write',
-    tokens: (n: string) => `${n} tokens`,
     cost: 'cost',
     duration: 'time',
     failed: 'This message could not be completed.',
@@ -125,10 +123,8 @@ export const en = {
       BAD_RESPONSE: 'The server sent an answer this page does not understand. Reload the page.',
       UNAUTHENTICATED: 'Please sign in again.',
       PAYLOAD_TOO_LARGE: 'The message is too long. Shorten it or split it into parts.',
-      VALIDATION_FAILED: 'The request was not accepted.',
       MODEL_NOT_CONFIGURED: 'No AI model is configured on the server.',
       SESSION_NOT_FOUND: 'This session does not exist.',
-      CONFLICT: 'That cannot be done right now.',
       INTERNAL: 'The server had an internal error.',
     } as Partial<Record<string, string>>,
   },

@@ -76,3 +76,8 @@ export const localeStore = new LocaleStore(
   safeStorage(),
   typeof navigator === 'undefined' ? [] : (navigator.languages ?? [navigator.language]),
 );
+
+/** A failed call's text for people: our words for the codes we know, else the server's message. */
+export function errorMessage(t: Messages, error: { code: string; message: string }): string {
+  return t.errors.codes[error.code] ?? error.message;
+}

@@ -4,7 +4,6 @@ import type { Messages } from './en.js';
 export const ko: Messages = {
   app: {
     name: '에이전트 플랫폼',
-    skipToContent: '본문으로 건너뛰기',
     sessions: '세션',
     signOut: '로그아웃',
     language: '언어',
@@ -103,7 +102,6 @@ export const ko: Messages = {
     outputTokens: '출력',
     cacheRead: '캐시 읽기',
     cacheWrite: '캐시 쓰기',
-    tokens: (n: string) => `${n} 토큰`,
     cost: '비용',
     duration: '시간',
     failed: '이 메시지를 처리하지 못했습니다.',
@@ -122,10 +120,8 @@ export const ko: Messages = {
       BAD_RESPONSE: '서버의 응답을 이해할 수 없습니다. 페이지를 새로 고치세요.',
       UNAUTHENTICATED: '다시 로그인하세요.',
       PAYLOAD_TOO_LARGE: '메시지가 너무 깁니다. 줄이거나 여러 번에 나누어 보내세요.',
-      VALIDATION_FAILED: '요청이 받아들여지지 않았습니다.',
       MODEL_NOT_CONFIGURED: '서버에 AI 모델이 설정되지 않았습니다.',
       SESSION_NOT_FOUND: '이 세션이 없습니다.',
-      CONFLICT: '지금은 그 작업을 할 수 없습니다.',
       INTERNAL: '서버 내부 오류가 발생했습니다.',
     },
   },

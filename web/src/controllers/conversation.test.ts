@@ -1,0 +1,451 @@
+import type { Message, SessionEvent, Usage } from '@agent-platform/core/protocol';
+import { SessionEvent as SessionEventSchema } from '@agent-platform/core/protocol';
+import { describe, expect, it } from 'vitest';
+import { type AssistantItemView, Conversation, type ToolItemView, type TurnView } from './conversation.js';
+
+const S = 'session-1';
+
+type Draft<T extends SessionEvent['type']> = Omit<Extract<SessionEvent, { type: T }>, 'v' | 'sessionId' | 'at' | 'type'>;
+
+/** Builds an event and checks it against the protocol schema, so the tests cannot drift from it. */
+function ev<T extends SessionEvent['type']>(type: T, fields: Draft<T>): SessionEvent {
+  return SessionEventSchema.parse({ v: 1, sessionId: S, at: 1_000 + fields.seq, type, ...fields });
+}
+
+const status = (seq: number, messageId: string | null, state: 'starting' | 'thinking' | 'tool' | 'idle' | 'stopped', tool?: string) =>
+  ev('status', { seq, messageId, state, ...(tool ? { tool } : {}) });
+const delta = (seq: number, messageId: string, assistantId: string, text: string, block = 0) =>
+  ev('assistant.delta', { seq, messageId, assistantId, block, text });
+const full = (seq: number, messageId: string, assistantId: string, text: string) =>
+  ev('assistant.message', { seq, messageId, assistantId, text });
+const toolUse = (seq: number, messageId: string, toolUseId: string, name: string, input: unknown) =>
+  ev('tool.use', { seq, messageId, toolUseId, name, input });
+const toolResult = (seq: number, messageId: string, toolUseId: string, output: string, isError = false) =>
+  ev('tool.result', { seq, messageId, toolUseId, output, isError, truncated: false });
+const usage: Usage = { inputTokens: 10, outputTokens: 20, cacheReadTokens: 30, cacheCreationTokens: 40 };
+const result = (seq: number, messageId: string, isError = false) =>
+  ev('turn.result', {
+    seq,
+    messageId,
+    usage,
+    costUsd: 0.0123,
+    durationMs: 4200,
+    numTurns: 2,
+    isError,
+    subtype: isError ? 'error_during_execution' : 'success',
+  });
+const error = (seq: number, messageId: string | null, code = 'TURN_FAILED', retryable = true) =>
+  ev('error', { seq, messageId, code, message: `failed: ${code}`, retryable });
+
+function message(id: string, text: string, status: Message['status'] = 'done', createdAt = 1): Message {
+  return { id, sessionId: S, ownerId: 'u1', clientMessageId: `c-${id}`, text, status, createdAt };
+}
+
+const turn = (c: Conversation, index: number): TurnView => {
+  const t = c.view().turns[index];
+  if (!t) throw new Error(`no turn ${index}`);
+  return t;
+};
+const assistantTexts = (t: TurnView): string[] =>
+  t.items.filter((i): i is AssistantItemView => i.kind === 'assistant').map((i) => i.text);
+const tools = (t: TurnView): ToolItemView[] => t.items.filter((i): i is ToolItemView => i.kind === 'tool');
+
+/** A complete turn: status, streamed text, a tool call, final text, result, idle. */
+function completeTurn(messageId: string, from: number): SessionEvent[] {
+  return [
+    status(from, messageId, 'starting'),
+    status(from + 1, messageId, 'thinking'),
+    delta(from + 2, messageId, `${messageId}-a1`, 'Let me '),
+    delta(from + 3, messageId, `${messageId}-a1`, 'check.'),
+    full(from + 4, messageId, `${messageId}-a1`, 'Let me check.'),
+    toolUse(from + 5, messageId, `${messageId}-t1`, 'Bash', { command: 'ls' }),
+    status(from + 6, messageId, 'tool', 'Bash'),
+    toolResult(from + 7, messageId, `${messageId}-t1`, 'a.csv\n'),
+    delta(from + 8, messageId, `${messageId}-a2`, 'Found a.csv'),
+    full(from + 9, messageId, `${messageId}-a2`, 'Found **a.csv**.'),
+    result(from + 10, messageId),
+    status(from + 11, messageId, 'idle'),
+  ];
+}
+
+describe('Conversation: restore', () => {
+  it('groups events into turns by messageId, in the order of the messages', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'first', 'done', 1), message('m2', 'second', 'done', 2)], [
+      ...completeTurn('m1', 0),
+      ...completeTurn('m2', 12),
+    ]);
+    const view = c.view();
+    expect(view.turns.map((t) => t.text)).toEqual(['first', 'second']);
+    expect(view.turns.map((t) => t.state)).toEqual(['done', 'done']);
+    const first = turn(c, 0);
+    expect(first.items.map((i) => i.kind)).toEqual(['assistant', 'tool', 'assistant']);
+    expect(assistantTexts(first)).toEqual(['Let me check.', 'Found **a.csv**.']);
+    expect(tools(first)[0]).toMatchObject({ name: 'Bash', input: { command: 'ls' }, state: 'done' });
+    expect(tools(first)[0]?.result).toEqual({ output: 'a.csv\n', isError: false, truncated: false });
+    expect(first.result).toMatchObject({ usage, costUsd: 0.0123, durationMs: 4200 });
+    expect(view.activity).toEqual({ kind: 'idle' });
+    expect(view.lastSeq).toBe(23);
+    expect(c.lastSeq).toBe(23);
+  });
+
+  it('applies restored events in seq order whatever order they come in', () => {
+    const c = new Conversation();
+    const events = completeTurn('m1', 0).reverse();
+    c.restore(S, [message('m1', 'hi')], events);
+    expect(assistantTexts(turn(c, 0))).toEqual(['Let me check.', 'Found **a.csv**.']);
+    expect(turn(c, 0).state).toBe('done');
+  });
+
+  it('keeps a retried message pending when its last stored attempt failed', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'pending')], [status(0, 'm1', 'starting'), error(1, 'm1')]);
+    const t = turn(c, 0);
+    expect(t.state).toBe('pending');
+    expect(t.errors).toEqual([]);
+    expect(t.canRetry).toBe(false);
+    expect(c.view().activity).toEqual({ kind: 'waiting' });
+  });
+
+  it('marks a turn failed when the message failed without an error event', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'failed')], [status(0, 'm1', 'thinking'), delta(1, 'm1', 'a', 'par')]);
+    expect(turn(c, 0).state).toBe('failed');
+    expect(turn(c, 0).canRetry).toBe(true);
+  });
+
+  it('shows a message with no events in its stored status', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'pending')], []);
+    expect(turn(c, 0)).toMatchObject({ state: 'pending', items: [], text: 'hi', messageId: 'm1' });
+    expect(c.lastSeq).toBe(-1);
+  });
+
+  it('starts over on a second restore', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'one')], completeTurn('m1', 0));
+    c.restore(S, [message('m1', 'one')], completeTurn('m1', 0));
+    expect(c.view().turns).toHaveLength(1);
+    expect(assistantTexts(turn(c, 0))).toEqual(['Let me check.', 'Found **a.csv**.']);
+  });
+});
+
+describe('Conversation: de-duplication by seq', () => {
+  it('ignores events already seen (a replay after the restore)', () => {
+    const c = new Conversation();
+    const events = completeTurn('m1', 0);
+    c.restore(S, [message('m1', 'hi')], events.slice(0, 4));
+    const before = c.view();
+    // The socket replays from an older seq: the first four are known.
+    const applied = c.applyEvents(events);
+    expect(applied).toBe(events.length - 4);
+    expect(assistantTexts(turn(c, 0))).toEqual(['Let me check.', 'Found **a.csv**.']);
+    expect(c.view()).not.toBe(before);
+    // A second full replay changes nothing, not even identities.
+    const after = c.view();
+    expect(c.applyEvents(events)).toBe(0);
+    expect(c.view()).toBe(after);
+  });
+
+  it('never doubles streamed text when a delta is delivered twice', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'running')], []);
+    expect(c.applyEvent(delta(0, 'm1', 'a', 'Hel'))).toBe(true);
+    expect(c.applyEvent(delta(0, 'm1', 'a', 'Hel'))).toBe(false);
+    c.applyEvent(delta(1, 'm1', 'a', 'lo'));
+    c.applyEvent(delta(1, 'm1', 'a', 'lo'));
+    expect(assistantTexts(turn(c, 0))).toEqual(['Hello']);
+  });
+
+  it('ignores another session’s events', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi')], []);
+    const foreign = SessionEventSchema.parse({ ...delta(5, 'm1', 'a', 'x'), sessionId: 'other' });
+    expect(c.applyEvent(foreign)).toBe(false);
+    expect(c.lastSeq).toBe(-1);
+  });
+});
+
+describe('Conversation: streaming', () => {
+  it('accumulates deltas per assistant message and per block', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'pending')], []);
+    c.applyEvent(status(0, 'm1', 'thinking'));
+    c.applyEvent(delta(1, 'm1', 'a1', 'Block zero', 0));
+    c.applyEvent(delta(2, 'm1', 'a1', 'Block one', 1));
+    c.applyEvent(delta(3, 'm1', 'a1', ', more', 0));
+    const t = turn(c, 0);
+    expect(t.state).toBe('running');
+    expect(assistantTexts(t)).toEqual(['Block zero, more\n\nBlock one']);
+    expect((t.items[0] as AssistantItemView).complete).toBe(false);
+  });
+
+  it('orders deltas by seq when they arrive out of order', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'running')], []);
+    c.applyEvent(delta(1, 'm1', 'a', 'A'));
+    c.applyEvent(delta(3, 'm1', 'a', 'C'));
+    c.applyEvent(delta(2, 'm1', 'a', 'B'));
+    expect(assistantTexts(turn(c, 0))).toEqual(['ABC']);
+  });
+
+  it('replaces the streamed text with assistant.message and ignores later deltas of it', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'running')], []);
+    c.applyEvent(delta(1, 'm1', 'a', 'Draft tex'));
+    c.applyEvent(full(2, 'm1', 'a', 'Final text.'));
+    c.applyEvent(delta(3, 'm1', 'a', ' stray'));
+    const item = turn(c, 0).items[0] as AssistantItemView;
+    expect(item).toMatchObject({ text: 'Final text.', complete: true });
+  });
+
+  it('keeps each assistant message its own item, in order of appearance', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'running')], []);
+    c.applyEvent(delta(1, 'm1', 'a1', 'one'));
+    c.applyEvent(toolUse(2, 'm1', 't1', 'Read', { file_path: '/x' }));
+    c.applyEvent(delta(3, 'm1', 'a2', 'two'));
+    expect(turn(c, 0).items.map((i) => i.key)).toEqual(['a:a1', 't:t1', 'a:a2']);
+  });
+
+  it('hides an assistant message that had no text (tool calls only)', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'running')], []);
+    c.applyEvent(full(1, 'm1', 'a1', ''));
+    c.applyEvent(toolUse(2, 'm1', 't1', 'Bash', { command: 'pwd' }));
+    expect(turn(c, 0).items.map((i) => i.kind)).toEqual(['tool']);
+  });
+
+  it('re-creates only the views that changed (the streaming message, its turn)', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'one'), message('m2', 'two', 'running')], [
+      ...completeTurn('m1', 0),
+      delta(12, 'm2', 'b1', 'Earlier'),
+      toolUse(13, 'm2', 't9', 'Bash', { command: 'ls' }),
+      delta(14, 'm2', 'b2', 'Str'),
+    ]);
+    const before = c.view();
+    c.applyEvent(delta(15, 'm2', 'b2', 'eaming'));
+    const after = c.view();
+    expect(after.turns[0]).toBe(before.turns[0]);
+    expect(after.turns[1]).not.toBe(before.turns[1]);
+    const [b1, t9, b2] = turn(c, 1).items;
+    expect(b1).toBe(before.turns[1]?.items[0]);
+    expect(t9).toBe(before.turns[1]?.items[1]);
+    expect(b2).not.toBe(before.turns[1]?.items[2]);
+    expect((b2 as AssistantItemView).text).toBe('Streaming');
+    // Nothing new: the same view object.
+    expect(c.view()).toBe(after);
+  });
+});
+
+describe('Conversation: tools', () => {
+  it('shows a tool running until its result, then done or error', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'pending')], []);
+    c.applyEvent(toolUse(0, 'm1', 't1', 'Bash', { command: 'python a.py' }));
+    c.applyEvent(toolUse(1, 'm1', 't2', 'Bash', { command: 'false' }));
+    expect(tools(turn(c, 0)).map((t) => t.state)).toEqual(['running', 'running']);
+    c.applyEvent(toolResult(2, 'm1', 't1', 'ok'));
+    c.applyEvent(toolResult(3, 'm1', 't2', 'exit 1', true));
+    expect(tools(turn(c, 0)).map((t) => t.state)).toEqual(['done', 'error']);
+  });
+
+  it('stops the spinner of a tool without result when the turn ends', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'pending')], []);
+    c.applyEvent(toolUse(0, 'm1', 't1', 'Bash', { command: 'sleep 100' }));
+    c.applyEvent(error(1, 'm1', 'CLAUDE_PROCESS_FAILED'));
+    expect(tools(turn(c, 0))[0]?.state).toBe('interrupted');
+  });
+
+  it('places a tool card where its call happened even if the result came first', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'running')], []);
+    c.applyEvent(delta(1, 'm1', 'a1', 'before'));
+    c.applyEvent(toolResult(4, 'm1', 't1', 'out'));
+    c.applyEvent(delta(3, 'm1', 'a2', 'after'));
+    c.applyEvent(toolUse(2, 'm1', 't1', 'Grep', { pattern: 'x' }));
+    expect(turn(c, 0).items.map((i) => i.key)).toEqual(['a:a1', 't:t1', 'a:a2']);
+    expect(tools(turn(c, 0))[0]).toMatchObject({ name: 'Grep', state: 'done' });
+  });
+});
+
+describe('Conversation: status and activity', () => {
+  it('follows status events for the status line', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'pending')], []);
+    expect(c.view().activity).toEqual({ kind: 'waiting' });
+    c.applyEvent(status(0, 'm1', 'starting'));
+    expect(c.view().activity).toEqual({ kind: 'starting' });
+    c.applyEvent(status(1, 'm1', 'thinking'));
+    expect(c.view().activity).toEqual({ kind: 'thinking' });
+    c.applyEvent(status(2, 'm1', 'tool', 'Bash'));
+    expect(c.view().activity).toEqual({ kind: 'tool', tool: 'Bash' });
+    c.applyEvent(result(3, 'm1'));
+    c.applyEvent(status(4, 'm1', 'idle'));
+    expect(c.view().activity).toEqual({ kind: 'idle' });
+    c.applyEvent(status(5, null, 'stopped'));
+    expect(c.view().activity).toEqual({ kind: 'stopped' });
+    expect(turn(c, 0).state).toBe('done');
+  });
+
+  it('ends a running turn on idle even without a result', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'pending')], []);
+    c.applyEvent(status(0, 'm1', 'thinking'));
+    c.applyEvent(status(1, 'm1', 'idle'));
+    expect(turn(c, 0).state).toBe('done');
+  });
+
+  it('does not let a late, older status undo a newer state', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'pending')], []);
+    c.applyEvent(result(5, 'm1'));
+    c.applyEvent(status(3, 'm1', 'thinking'));
+    expect(turn(c, 0).state).toBe('done');
+  });
+});
+
+describe('Conversation: sending (optimistic)', () => {
+  it('shows the message at once, then confirms it under the same key', () => {
+    const c = new Conversation();
+    c.restore(S, [], []);
+    expect(c.addLocal('cm1', 'Make a chart', 100)).toBe(true);
+    expect(turn(c, 0)).toMatchObject({ key: 'c:cm1', text: 'Make a chart', state: 'sending', messageId: null });
+    expect(c.view().activity).toEqual({ kind: 'sending' });
+    c.confirmLocal('cm1', 'm1');
+    expect(turn(c, 0)).toMatchObject({ key: 'c:cm1', state: 'pending', messageId: 'm1' });
+    c.applyEvent(status(0, 'm1', 'thinking'));
+    c.applyEvent(delta(1, 'm1', 'a', 'Sure'));
+    expect(c.view().turns).toHaveLength(1);
+    expect(turn(c, 0)).toMatchObject({ key: 'c:cm1', state: 'running' });
+    expect(assistantTexts(turn(c, 0))).toEqual(['Sure']);
+  });
+
+  it('merges events that arrived before the POST answered into the optimistic turn', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m0', 'earlier')], completeTurn('m0', 0));
+    c.addLocal('cm1', 'Next', 100);
+    c.applyEvent(status(12, 'm1', 'thinking'));
+    c.applyEvent(delta(13, 'm1', 'a', 'Early'));
+    expect(c.view().turns).toHaveLength(3);
+    expect(c.unknownMessageIds()).toEqual(['m1']);
+    c.confirmLocal('cm1', 'm1');
+    const view = c.view();
+    expect(view.turns.map((t) => t.key)).toEqual(['m:m0', 'c:cm1']);
+    expect(turn(c, 1)).toMatchObject({ text: 'Next', state: 'running', messageId: 'm1' });
+    expect(assistantTexts(turn(c, 1))).toEqual(['Early']);
+    expect(c.unknownMessageIds()).toEqual([]);
+    c.applyEvent(delta(14, 'm1', 'a', ' bird'));
+    expect(assistantTexts(turn(c, 1))).toEqual(['Early bird']);
+  });
+
+  it('gives the text back when the POST fails', () => {
+    const c = new Conversation();
+    c.restore(S, [], []);
+    c.addLocal('cm1', 'Keep me', 1);
+    expect(c.removeLocal('cm1')).toBe('Keep me');
+    expect(c.view().turns).toEqual([]);
+    expect(c.view().activity).toEqual({ kind: 'idle' });
+    // Sending again with the same id works.
+    expect(c.addLocal('cm1', 'Keep me', 2)).toBe(true);
+  });
+
+  it('does not add a second turn for a clientMessageId already shown', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi')], []);
+    expect(c.addLocal('c-m1', 'hi', 5)).toBe(false);
+    expect(c.view().turns).toHaveLength(1);
+  });
+
+  it('drops the optimistic copy when the server says the message was known', () => {
+    const c = new Conversation();
+    c.restore(S, [], []);
+    c.addLocal('cm1', 'hi', 5);
+    c.mergeMessages([{ ...message('m1', 'hi', 'pending'), clientMessageId: 'cm1' }]);
+    c.confirmLocal('cm1', 'm1');
+    expect(c.view().turns).toHaveLength(1);
+    expect(turn(c, 0)).toMatchObject({ messageId: 'm1', text: 'hi' });
+  });
+});
+
+describe('Conversation: errors and retry', () => {
+  it('fails the turn on an error event and offers a retry', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'pending')], []);
+    c.applyEvent(status(0, 'm1', 'starting'));
+    c.applyEvent(error(1, 'm1', 'MODEL_NOT_CONFIGURED', false));
+    const t = turn(c, 0);
+    expect(t.state).toBe('failed');
+    expect(t.canRetry).toBe(true);
+    expect(t.errors).toEqual([{ seq: 1, code: 'MODEL_NOT_CONFIGURED', message: 'failed: MODEL_NOT_CONFIGURED', retryable: false }]);
+  });
+
+  it('fails the turn on an error result', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'pending')], []);
+    c.applyEvent(result(0, 'm1', true));
+    expect(turn(c, 0)).toMatchObject({ state: 'failed', canRetry: true });
+    expect(turn(c, 0).result?.isError).toBe(true);
+  });
+
+  it('starts a new attempt on retry: errors cleared, then running, then done', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'failed')], [status(0, 'm1', 'starting'), error(1, 'm1')]);
+    expect(turn(c, 0).errors).toHaveLength(1);
+    c.markRetrying('m1');
+    expect(turn(c, 0)).toMatchObject({ state: 'pending', errors: [], canRetry: false });
+    c.applyEvent(status(2, 'm1', 'thinking'));
+    expect(turn(c, 0).state).toBe('running');
+    c.applyEvent(result(3, 'm1'));
+    expect(turn(c, 0)).toMatchObject({ state: 'done', errors: [] });
+  });
+
+  it('treats activity after a failure (a retry from another window) as a new attempt', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'failed')], [error(0, 'm1')]);
+    c.applyEvent(status(1, 'm1', 'starting'));
+    expect(turn(c, 0)).toMatchObject({ state: 'running', errors: [] });
+  });
+
+  it('shows an error outside any turn until something happens after it', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'pending')], []);
+    c.applyEvent(error(0, null, 'CLAUDE_PROCESS_FAILED', true));
+    expect(c.view().sessionError).toMatchObject({ code: 'CLAUDE_PROCESS_FAILED' });
+    c.applyEvent(status(1, 'm1', 'starting'));
+    expect(c.view().sessionError).toBeNull();
+  });
+});
+
+describe('Conversation: messages from elsewhere', () => {
+  it('learns the text of a turn known only from its events', () => {
+    const c = new Conversation();
+    c.restore(S, [], []);
+    c.applyEvent(status(0, 'm9', 'thinking'));
+    expect(turn(c, 0)).toMatchObject({ text: null, key: 'm:m9', state: 'running' });
+    expect(c.unknownMessageIds()).toEqual(['m9']);
+    c.mergeMessages([message('m9', 'from the phone', 'running')]);
+    expect(turn(c, 0)).toMatchObject({ text: 'from the phone', key: 'm:m9', state: 'running' });
+    expect(c.unknownMessageIds()).toEqual([]);
+  });
+
+  it('appends messages it did not know, once', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'one')], []);
+    c.mergeMessages([message('m1', 'one'), message('m2', 'two', 'pending')]);
+    c.mergeMessages([message('m1', 'one'), message('m2', 'two', 'pending')]);
+    expect(c.view().turns.map((t) => t.text)).toEqual(['one', 'two']);
+  });
+});
+
+describe('Conversation: retry racing its own events', () => {
+  it('keeps the new attempt running when its events beat the retry answer', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'failed')], [error(0, 'm1')]);
+    c.applyEvent(status(1, 'm1', 'thinking'));
+    c.markRetrying('m1');
+    expect(turn(c, 0).state).toBe('running');
+  });
+});

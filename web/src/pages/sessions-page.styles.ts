@@ -1,0 +1,46 @@
+import { css } from 'lit';
+
+export const sessionsPageStyles = css`
+  form {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: flex-end;
+    gap: 0.5rem;
+    margin-bottom: 1.5rem;
+  }
+  .field {
+    flex: 1 1 14rem;
+    display: grid;
+    gap: 0.3rem;
+    min-width: 0;
+  }
+  label {
+    font-size: 0.875rem;
+    font-weight: 600;
+  }
+  form button {
+    flex: 0 0 auto;
+  }
+  ap-error-banner {
+    margin-bottom: 1rem;
+  }
+  .empty {
+    padding: 1.5rem;
+    text-align: center;
+    color: var(--ap-muted);
+    border: 1px dashed var(--ap-border-strong);
+    border-radius: var(--ap-radius);
+    line-height: 1.6;
+    word-break: keep-all;
+  }
+  .more {
+    display: flex;
+    justify-content: center;
+    margin-top: 1rem;
+  }
+  @media (max-width: 30rem) {
+    form button {
+      flex: 1 1 100%;
+    }
+  }
+`;
