@@ -1,0 +1,107 @@
+/**
+ * Bad input on the WebSocket, and a platform with no model configured: clear errors, the
+ * connection stays up, nothing stored is lost or half-written.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Limits } from '@agent-platform/core/domain';
+import { WsCloseCode } from '@agent-platform/core/protocol';
+import { loadConfig } from '@agent-platform/runner/config';
+import { type LocalPlatform, startLocalPlatform } from '@agent-platform/runner/local';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventStream, PlatformClient } from '../fixtures/platform-client.js';
+
+let platform: LocalPlatform;
+let client: PlatformClient;
+let dataDir: string;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'ap-ws-'));
+  // No ANTHROPIC_* at all: the app must still start, and turns fail clearly.
+  platform = await startLocalPlatform(loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'error' }), { env: {} });
+  client = new PlatformClient(platform.url);
+  await client.signIn(platform.auth.signInToken);
+});
+
+afterAll(async () => {
+  await platform?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const rawSocket = async (): Promise<EventStream> => {
+  const ws = new WebSocket(`${platform.url.replace('http', 'ws')}/ws`);
+  const s = new EventStream(ws);
+  await new Promise((r) => ws.once('open', r));
+  return s;
+};
+
+describe('WebSocket input', () => {
+  it('answers an unknown frame type and a bad shape with an error frame and stays open', async () => {
+    const ws = await client.connect();
+    ws.sendRaw(JSON.stringify({ v: 1, type: 'shout', loud: true }));
+    expect(await ws.waitForFrame((f) => f.type === 'error')).toMatchObject({ code: 'UNKNOWN_FRAME' });
+    ws.sendRaw(JSON.stringify({ v: 1, type: 'subscribe', sessionId: 42 }));
+    const bad = await ws.waitForFrame((f) => f.type === 'error' && f.code === 'BAD_FRAME');
+    expect((bad as { message: string }).message).toContain('sessionId');
+    ws.sendRaw('not json {');
+    await ws.waitForFrame((f) => f.type === 'error' && f.code === 'BAD_FRAME' && f.message.includes('JSON'));
+    ws.sendRaw(JSON.stringify({ v: 1, type: 'ping' }));
+    await ws.waitForFrame((f) => f.type === 'pong');
+    expect(ws.closed).toBeNull();
+    ws.close();
+  });
+
+  it('closes with 1009 on an oversized frame', async () => {
+    const ws = await client.connect();
+    ws.sendRaw(JSON.stringify({ v: 1, type: 'ping', pad: 'x'.repeat(Limits.wsFrameBytes + 1) }));
+    expect((await ws.waitForClose()).code).toBe(1009);
+  });
+
+  it('refuses a forged credential and frames before auth', async () => {
+    const forged = await rawSocket();
+    forged.sendRaw(JSON.stringify({ v: 1, type: 'auth', credential: 'v1.e30.bad' }));
+    expect((await forged.waitForClose()).code).toBe(WsCloseCode.unauthenticated);
+
+    const early = await rawSocket();
+    early.sendRaw(JSON.stringify({ v: 1, type: 'subscribe', sessionId: 'x' }));
+    expect((await early.waitForClose()).code).toBe(WsCloseCode.unauthenticated);
+  });
+
+  it('does not reveal another user’s session', async () => {
+    await platform.store.createSession({ id: 'foreign', ownerId: 'other', title: '', context: 'workspace', now: 1 });
+    const ws = await client.connect();
+    ws.subscribe('foreign');
+    expect(await ws.waitForFrame((f) => f.type === 'error')).toMatchObject({
+      code: 'SESSION_NOT_FOUND',
+      sessionId: 'foreign',
+    });
+    ws.close();
+  });
+});
+
+describe('no model configured', () => {
+  it('reports it in health, fails the turn with MODEL_NOT_CONFIGURED and keeps the message for a retry', async () => {
+    const health = await client.request('GET', '/api/health');
+    expect(health.body).toMatchObject({ ok: true, modelConfigured: false });
+
+    const sessionId = await client.createSession();
+    const ws = await client.connect();
+    ws.subscribe(sessionId);
+    const messageId = await client.send(sessionId, 'please work');
+    const err = await ws.waitForEvent((e) => e.type === 'error' && e.messageId === messageId);
+    expect(err).toMatchObject({ code: 'MODEL_NOT_CONFIGURED', retryable: true });
+    const stored = await platform.store.getMessage(sessionId, messageId);
+    expect(stored).toMatchObject({ text: 'please work', status: 'failed' });
+
+    const retry = await client.request('POST', `/api/sessions/${sessionId}/messages/${messageId}/retry`);
+    expect(retry.status).toBe(202);
+    await ws.waitForEvent((e) => e.type === 'error' && e.messageId === messageId && e.seq > err.seq);
+    const restored = await client.request('GET', `/api/sessions/${sessionId}`);
+    const body = restored.body as { messages: unknown[]; events: Array<{ type: string }> };
+    expect(body.messages).toHaveLength(1);
+    expect(body.events.filter((e) => e.type === 'error')).toHaveLength(2);
+    ws.close();
+  });
+});
