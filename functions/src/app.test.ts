@@ -119,7 +119,13 @@ describe('sessions', () => {
   });
 
   it('answers 404 for an unknown or another user’s session', async () => {
-    const other = await store.createSession({ id: 'theirs', ownerId: 'someone-else', title: '', context: 'workspace', now: 1 });
+    const other = await store.createSession({
+      id: 'theirs',
+      ownerId: 'someone-else',
+      title: '',
+      context: 'workspace',
+      now: 1,
+    });
     for (const id of ['nope', other.id]) {
       const res = await call('GET', `/api/sessions/${id}`);
       expect(res.status).toBe(404);
@@ -170,7 +176,10 @@ describe('messages', () => {
     const res = await call('POST', `/api/sessions/${id}/messages`, { clientMessageId: 'big', text });
     expect(res.status).toBe(413);
     expect(envelope(res.body).code).toBe('PAYLOAD_TOO_LARGE');
-    const huge = await call('POST', `/api/sessions/${id}/messages`, { clientMessageId: 'huge', text: 'a'.repeat(200_000) });
+    const huge = await call('POST', `/api/sessions/${id}/messages`, {
+      clientMessageId: 'huge',
+      text: 'a'.repeat(200_000),
+    });
     expect(huge.status).toBe(413);
     expect(await store.listMessages(id)).toEqual([]);
     expect(jobs).toEqual([]);

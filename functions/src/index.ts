@@ -1,5 +1,5 @@
-import { http } from '@google-cloud/functions-framework';
 import type { Request as FfRequest, Response as FfResponse } from '@google-cloud/functions-framework';
+import { http } from '@google-cloud/functions-framework';
 import { type ApiDeps, createApi } from './app.js';
 
 /**
@@ -15,7 +15,11 @@ export function toFunctionHandler(app: { fetch: (req: Request) => Response | Pro
     }
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
     const response = await app.fetch(
-      new Request(url, { method: req.method, headers, body: hasBody && req.rawBody ? new Uint8Array(req.rawBody) : null }),
+      new Request(url, {
+        method: req.method,
+        headers,
+        body: hasBody && req.rawBody ? new Uint8Array(req.rawBody) : null,
+      }),
     );
     res.status(response.status);
     response.headers.forEach((v, k) => {

@@ -1,10 +1,11 @@
-import type { AddressInfo } from 'node:net';
-import { getuid } from 'node:process';
-import path from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { LocalAuth } from '@agent-platform/functions/auth/local';
-import { createApi } from '@agent-platform/functions';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { getuid } from 'node:process';
 import { type Clock, systemClock } from '@agent-platform/core/ports';
+import { createApi } from '@agent-platform/functions';
+import { LocalAuth } from '@agent-platform/functions/auth/local';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createMemoryBus } from './bus/memory.js';
@@ -40,6 +41,7 @@ export async function startLocalPlatform(
 ): Promise<LocalPlatform> {
   const clock = deps.clock ?? systemClock;
   const log = deps.log ?? createLogger(config.logLevel);
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const store = openSqliteStore({ file: path.join(config.dataDir, 'platform.db') });
   const bus = createMemoryBus();
   const auth = new LocalAuth({ dataDir: config.dataDir, signInToken: config.signInToken, clock });

@@ -56,10 +56,20 @@ export function describeBusContract(
 
   describe(`Bus contract: ${name}`, () => {
     const cleanups: (() => Promise<void>)[] = [];
+    const gates: Deferred<void>[] = [];
 
     afterEach(async () => {
+      // Open every gate first: a failed test must not leave a handler blocked and the close hanging.
+      for (const g of gates.splice(0)) g.resolve();
       for (const c of cleanups.splice(0).reverse()) await c();
     });
+
+    /** A promise a handler can wait on; opened by the test, or after it at the latest. */
+    const gate = () => {
+      const g = deferred();
+      gates.push(g);
+      return g;
+    };
 
     const fresh = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
@@ -101,7 +111,9 @@ export function describeBusContract(
       const payloads = [{ n: 0, text: '첫 번째' }, { n: 1, nested: { list: [1, null, 'x'] } }, { n: 2 }];
       const ids: string[] = [];
       for (const [i, data] of payloads.entries()) {
-        ids.push(await bus.publish(topic, data, { attributes: { index: String(i) }, orderingKey: i === 2 ? 'k' : undefined }));
+        ids.push(
+          await bus.publish(topic, data, { attributes: { index: String(i) }, orderingKey: i === 2 ? 'k' : undefined }),
+        );
       }
       expect(new Set(ids).size).toBe(3);
 
@@ -166,7 +178,7 @@ export function describeBusContract(
       const { bus, topic } = await setup();
       // A's handler can only finish once B's handler has run: a bus that ran one message at a time
       // across keys would never finish A.
-      const bRan = deferred();
+      const bRan = gate();
       const done: string[] = [];
       await bus.subscribe<{ key: string }>(topic, fresh('sub'), async (m) => {
         if (m.data.key === 'A') await bRan.promise;
@@ -181,7 +193,7 @@ export function describeBusContract(
 
     it('processes messages without an ordering key concurrently', async () => {
       const { bus, topic } = await setup();
-      const secondRan = deferred();
+      const secondRan = gate();
       const done: number[] = [];
       await bus.subscribe<{ n: number }>(topic, fresh('sub'), async (m) => {
         if (m.data.n === 1) await secondRan.promise;
@@ -256,8 +268,8 @@ export function describeBusContract(
 
     it('stops delivering on unsubscribe, after waiting for the handler in flight', async () => {
       const { bus, topic } = await setup();
-      const release = deferred();
-      const started = deferred();
+      const release = gate();
+      const started = gate();
       const got: unknown[] = [];
       let finished = false;
       const unsubscribe = await bus.subscribe(topic, fresh('sub'), async (m) => {
@@ -300,8 +312,8 @@ export function describeBusContract(
 
     it('close stops delivery, waits for handlers in flight and refuses to publish', async () => {
       const { bus, topic } = await setup();
-      const release = deferred();
-      const started = deferred();
+      const release = gate();
+      const started = gate();
       const got: unknown[] = [];
       let finished = false;
       await bus.subscribe(topic, fresh('sub'), async (m) => {

@@ -65,7 +65,13 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
       const base = (seq: number) => ({ v: 1 as const, sessionId, seq, messageId: 'm-1', at: 1_700_000_002_000 + seq });
       const kinds: ((seq: number) => SessionEvent)[] = [
         (seq) => ({ ...base(seq), type: 'status', state: 'tool', tool: 'Bash' }),
-        (seq) => ({ ...base(seq), type: 'assistant.delta', assistantId: 'a-1', block: 0, text: '안녕하세요 👋 "quoted"\n' }),
+        (seq) => ({
+          ...base(seq),
+          type: 'assistant.delta',
+          assistantId: 'a-1',
+          block: 0,
+          text: '안녕하세요 👋 "quoted"\n',
+        }),
         (seq) => ({ ...base(seq), type: 'assistant.message', assistantId: 'a-1', text: 'Done.\u0000 tail' }),
         (seq) => ({
           ...base(seq),
@@ -167,7 +173,13 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
         await store.createSession(newSession(other.id, { title: 'not mine', now: 9000 }));
 
         const titles = (ss: { title: string }[]) => ss.map((s) => s.title);
-        expect(titles(await store.listSessions(owner.id, { limit: 10 }))).toEqual(['t5000', 't4000', 't3000', 't2000', 't1000']);
+        expect(titles(await store.listSessions(owner.id, { limit: 10 }))).toEqual([
+          't5000',
+          't4000',
+          't3000',
+          't2000',
+          't1000',
+        ]);
         const page1 = await store.listSessions(owner.id, { limit: 2 });
         expect(titles(page1)).toEqual(['t5000', 't4000']);
         const page2 = await store.listSessions(owner.id, { limit: 2, before: page1.at(-1)!.updatedAt });
@@ -268,7 +280,9 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
       it('lets exactly one of many concurrent duplicates create the message', async () => {
         const s = await ownedSession();
         const results = await Promise.all(
-          Array.from({ length: 8 }, (_, i) => store.insertMessage(newMessage(s, { clientMessageId: 'dup', text: `${i}` }))),
+          Array.from({ length: 8 }, (_, i) =>
+            store.insertMessage(newMessage(s, { clientMessageId: 'dup', text: `${i}` })),
+          ),
         );
         expect(results.filter((r) => r.created)).toHaveLength(1);
         const winner = results.find((r) => r.created)!.message;

@@ -71,7 +71,9 @@ describe('a conversation with Claude Code', () => {
     // Every event is numbered in order, without gaps.
     expect(ws.events.map((e) => e.seq)).toEqual(ws.events.map((_, i) => i));
     // The second request carries the first exchange.
-    const texts = conversationTexts(model.requests.at(-1)!).map((t) => t.text).join('\n');
+    const texts = conversationTexts(model.requests.at(-1)!)
+      .map((t) => t.text)
+      .join('\n');
     expect(texts).toContain('first message');
     expect(texts).toContain('Hello there, friend.');
     ws.close();
@@ -118,7 +120,12 @@ describe('a conversation with Claude Code', () => {
 
     model.script([
       {
-        expect: (req) => expect(conversationTexts(req).map((t) => t.text).join('\n')).toContain('PELICAN'),
+        expect: (req) =>
+          expect(
+            conversationTexts(req)
+              .map((t) => t.text)
+              .join('\n'),
+          ).toContain('PELICAN'),
         text: 'The code word was PELICAN.',
       },
     ]);

@@ -9,8 +9,8 @@ import { Limits } from '@agent-platform/core/domain';
 import { WsCloseCode } from '@agent-platform/core/protocol';
 import { loadConfig } from '@agent-platform/runner/config';
 import { type LocalPlatform, startLocalPlatform } from '@agent-platform/runner/local';
-import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { EventStream, PlatformClient } from '../fixtures/platform-client.js';
 
 let platform: LocalPlatform;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Limits } from '../domain/index.js';
-import { ClientFrame, CreateSessionBody, PostMessageBody, RunnerJob, SessionEvent, ServerFrame } from './index.js';
+import { ClientFrame, CreateSessionBody, PostMessageBody, RunnerJob, ServerFrame, SessionEvent } from './index.js';
 
 describe('PostMessageBody', () => {
   it('accepts a message and a client id', () => {

@@ -27,4 +27,3 @@ export function errorResponse(c: Context, err: unknown, log: (msg: string, err: 
 function isHttpAppError(err: unknown): err is AppError {
   return err instanceof AppError;
 }
-

@@ -1,5 +1,5 @@
-import { type ChatTurnJob, Topics } from '@agent-platform/core/protocol';
 import type { Bus } from '@agent-platform/core/ports';
+import { type ChatTurnJob, Topics } from '@agent-platform/core/protocol';
 
 /** Publishes the job that runs a stored message; the session id orders a conversation's turns. */
 export async function publishChatTurn(bus: Bus, job: Omit<ChatTurnJob, 'v' | 'type'>): Promise<void> {
@@ -15,4 +15,3 @@ export function titleFromText(text: string): string {
   const space = cut.lastIndexOf(' ');
   return `${space > 30 ? cut.slice(0, space) : cut}…`;
 }
-

@@ -89,7 +89,8 @@ type Outcome = { ok: true } | { ok: false; error: unknown };
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 function assertName(what: string, name: string): void {
-  if (typeof name !== 'string' || name.length === 0) throw new TypeError(`The ${what} name must be a non-empty string.`);
+  if (typeof name !== 'string' || name.length === 0)
+    throw new TypeError(`The ${what} name must be a non-empty string.`);
 }
 
 /**
@@ -178,9 +179,8 @@ export class MemoryBus implements Bus {
     if (!sub) {
       sub = new Subscription(topic, subscription);
       this.subscriptions.set(subscription, sub);
-      let set = this.topics.get(topic);
-      if (!set) this.topics.set(topic, (set = new Set()));
-      set.add(sub);
+      const set = this.topics.get(topic) ?? new Set();
+      this.topics.set(topic, set.add(sub));
     }
     const attachment: Attachment = { handler: handler as BusHandler<unknown> };
     sub.attachment = attachment;
@@ -209,11 +209,11 @@ export class MemoryBus implements Bus {
 
   private enqueue(topic: string, env: Envelope): void {
     for (const sub of this.topics.get(topic) ?? []) {
-      let lane = env.orderingKey === undefined ? undefined : sub.keyed.get('x');
+      let lane = env.orderingKey === undefined ? undefined : sub.keyed.get(env.orderingKey);
       if (!lane) {
         lane = { key: env.orderingKey, queue: [], busy: false, timer: undefined };
         if (lane.key === undefined) sub.keyless.add(lane);
-        else sub.keyed.set('x', lane);
+        else sub.keyed.set(lane.key, lane);
       }
       lane.queue.push({ env, attempts: 0, readyAt: 0 });
       this.schedule(sub, lane);
@@ -231,7 +231,7 @@ export class MemoryBus implements Bus {
     const head = lane.queue[0];
     if (!head) {
       if (lane.key === undefined) sub.keyless.delete(lane);
-      else if (sub.keyed.get('x') === lane) sub.keyed.delete('x');
+      else if (sub.keyed.get(lane.key) === lane) sub.keyed.delete(lane.key);
       return;
     }
     const waitMs = head.readyAt - Date.now();

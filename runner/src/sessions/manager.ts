@@ -1,8 +1,14 @@
-import { type Options, type Query, query, type SDKUserMessage, type SpawnedProcess } from '@anthropic-ai/claude-agent-sdk';
 import type { Session } from '@agent-platform/core/domain';
 import { AppError } from '@agent-platform/core/errors';
 import type { Clock, SandboxProcess, SandboxRuntime, Store } from '@agent-platform/core/ports';
 import type { ChatTurnJob, SessionEventDraft } from '@agent-platform/core/protocol';
+import {
+  type Options,
+  type Query,
+  query,
+  type SDKUserMessage,
+  type SpawnedProcess,
+} from '@anthropic-ai/claude-agent-sdk';
 import type { Logger } from '../log.js';
 import { AsyncQueue } from './async-queue.js';
 import type { EventLog } from './event-log.js';
@@ -114,8 +120,6 @@ export class SessionManager {
       await this.fail(session.id, messageId, 'MODEL_NOT_CONFIGURED', MODEL_NOT_CONFIGURED_TEXT);
       return;
     }
-    await store.setMessageStatus(session.id, messageId, 'running');
-
     let live = this.live.get(session.id);
     if (!live) {
       await events.append(session.id, [{ type: 'status', state: 'starting', messageId }]);
@@ -131,6 +135,8 @@ export class SessionManager {
       parent_tool_use_id: null,
       session_id: live.claudeSessionId ?? '',
     });
+    // Recorded after the message is on its way: the turn's latency does not wait for this write.
+    await store.setMessageStatus(session.id, messageId, 'running');
 
     try {
       const result = await outcome;
@@ -142,7 +148,12 @@ export class SessionManager {
       }
     } catch (e) {
       const text = e instanceof Error ? e.message : String(e);
-      await this.fail(session.id, messageId, 'CLAUDE_PROCESS_FAILED', `Claude's process stopped during this turn (${text}). Send the message again to continue.`);
+      await this.fail(
+        session.id,
+        messageId,
+        'CLAUDE_PROCESS_FAILED',
+        `Claude's process stopped during this turn (${text}). Send the message again to continue.`,
+      );
     } finally {
       const still = this.live.get(session.id);
       if (still) {

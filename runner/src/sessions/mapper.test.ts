@@ -1,5 +1,5 @@
-import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import { Limits } from '@agent-platform/core/domain';
+import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import { describe, expect, it } from 'vitest';
 import { costOfTurn, EventMapper } from './mapper.js';
 
@@ -89,7 +89,11 @@ describe('EventMapper', () => {
 
   it('ignores subagent traffic (it is summarised by the tool card)', () => {
     const out = mapper().map(
-      sdk({ type: 'assistant', parent_tool_use_id: 'tu_9', message: { id: 'x', content: [{ type: 'text', text: 'hi' }] } }),
+      sdk({
+        type: 'assistant',
+        parent_tool_use_id: 'tu_9',
+        message: { id: 'x', content: [{ type: 'text', text: 'hi' }] },
+      }),
     );
     expect(out.events).toEqual([]);
   });

@@ -1,6 +1,6 @@
-import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import { Limits } from '@agent-platform/core/domain';
 import type { SessionEventDraft, Usage } from '@agent-platform/core/protocol';
+import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 
 /** What a turn's `result` message said, for the session manager. */
 export interface TurnOutcome {

@@ -102,7 +102,11 @@ describe('SqliteStore', () => {
     const db = openRaw();
     const broken: Migration[] = [
       ...migrations,
-      { version: migrations.length + 1, name: 'broken', sql: 'CREATE TABLE extra (x INTEGER); SELECT nope FROM nowhere;' },
+      {
+        version: migrations.length + 1,
+        name: 'broken',
+        sql: 'CREATE TABLE extra (x INTEGER); SELECT nope FROM nowhere;',
+      },
     ];
     expect(() => applyMigrations(db, broken)).toThrow(/no such table: nowhere/);
     const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();

@@ -4,8 +4,8 @@ import type { Auth, Principal, Store } from '@agent-platform/core/ports';
 import {
   ClientFrame,
   ClientFrameTypes,
-  type SessionEvent,
   type ServerFrame,
+  type SessionEvent,
   WsCloseCode,
 } from '@agent-platform/core/protocol';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -100,7 +100,11 @@ export function attachWebSocket(o: WsOptions): { close: () => Promise<void>; wss
       const parsed = ClientFrame.safeParse(json);
       if (!parsed.success) {
         const i = parsed.error.issues[0];
-        return sendError(conn, 'BAD_FRAME', `Bad ${type} frame: ${i ? `${i.path.join('.') || 'frame'}: ${i.message}` : ''}`);
+        return sendError(
+          conn,
+          'BAD_FRAME',
+          `Bad ${type} frame: ${i ? `${i.path.join('.') || 'frame'}: ${i.message}` : ''}`,
+        );
       }
       const frame = parsed.data;
       if (frame.type === 'auth') {

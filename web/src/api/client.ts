@@ -168,9 +168,14 @@ export class ApiClient {
     }
     const parsed = schema.safeParse(data);
     if (!parsed.success) {
-      throw new ApiError('BAD_RESPONSE', `The answer to ${method} ${path} does not match the protocol.`, response.status, {
-        issues: String(parsed.error),
-      });
+      throw new ApiError(
+        'BAD_RESPONSE',
+        `The answer to ${method} ${path} does not match the protocol.`,
+        response.status,
+        {
+          issues: String(parsed.error),
+        },
+      );
     }
     return parsed.data;
   }

@@ -33,7 +33,11 @@ export class ChatTurn extends LitElement {
     if (!turn) return nothing;
     return html`<article class="turn" data-state=${turn.state} data-message-id=${turn.messageId ?? ''}>
       ${this.renderUser(turn)}
-      <div class="items">${repeat(turn.items, (item) => item.key, (item) => this.renderItem(item, turn))}</div>
+      <div class="items">${repeat(
+        turn.items,
+        (item) => item.key,
+        (item) => this.renderItem(item, turn),
+      )}</div>
       ${this.renderErrors(turn)} ${turn.result ? this.renderUsage(turn.result) : nothing}
     </article>`;
   }

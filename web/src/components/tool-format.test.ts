@@ -3,7 +3,9 @@ import { describeToolInput } from './tool-format.js';
 
 describe('describeToolInput', () => {
   it('shows a Bash command as is, summarised by its description', () => {
-    expect(describeToolInput('Bash', { command: 'python report.py\necho done', description: 'Run the report' })).toEqual({
+    expect(
+      describeToolInput('Bash', { command: 'python report.py\necho done', description: 'Run the report' }),
+    ).toEqual({
       summary: 'Run the report',
       command: 'python report.py\necho done',
       json: null,

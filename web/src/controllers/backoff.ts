@@ -11,7 +11,11 @@ export interface BackoffOptions {
  * arriving together, and no delay is ever near zero.
  * `attempt` counts from 0; `random` returns [0, 1).
  */
-export function backoffDelayMs(attempt: number, options: BackoffOptions = {}, random: () => number = Math.random): number {
+export function backoffDelayMs(
+  attempt: number,
+  options: BackoffOptions = {},
+  random: () => number = Math.random,
+): number {
   const base = options.baseDelayMs ?? 500;
   const max = options.maxDelayMs ?? 10_000;
   const exponential = Math.min(max, base * 2 ** Math.min(attempt, 30));

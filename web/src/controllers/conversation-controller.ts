@@ -41,7 +41,10 @@ export class ConversationController implements ReactiveController {
   private readonly model = new Conversation();
   private readonly socket: SessionSocket;
   private readonly frame = new FrameScheduler(() => this.flush());
-  private readonly restoreTask: Task<readonly [ApiClient | undefined, string | undefined], RestoreSessionResponse | null>;
+  private readonly restoreTask: Task<
+    readonly [ApiClient | undefined, string | undefined],
+    RestoreSessionResponse | null
+  >;
   private currentId: string | undefined;
   private restoredLastSeq = -1;
   private catchUpTimer: ReturnType<typeof setTimeout> | null = null;

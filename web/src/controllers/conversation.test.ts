@@ -5,15 +5,22 @@ import { type AssistantItemView, Conversation, type ToolItemView, type TurnView 
 
 const S = 'session-1';
 
-type Draft<T extends SessionEvent['type']> = Omit<Extract<SessionEvent, { type: T }>, 'v' | 'sessionId' | 'at' | 'type'>;
+type Draft<T extends SessionEvent['type']> = Omit<
+  Extract<SessionEvent, { type: T }>,
+  'v' | 'sessionId' | 'at' | 'type'
+>;
 
 /** Builds an event and checks it against the protocol schema, so the tests cannot drift from it. */
 function ev<T extends SessionEvent['type']>(type: T, fields: Draft<T>): SessionEvent {
   return SessionEventSchema.parse({ v: 1, sessionId: S, at: 1_000 + fields.seq, type, ...fields });
 }
 
-const status = (seq: number, messageId: string | null, state: 'starting' | 'thinking' | 'tool' | 'idle' | 'stopped', tool?: string) =>
-  ev('status', { seq, messageId, state, ...(tool ? { tool } : {}) });
+const status = (
+  seq: number,
+  messageId: string | null,
+  state: 'starting' | 'thinking' | 'tool' | 'idle' | 'stopped',
+  tool?: string,
+) => ev('status', { seq, messageId, state, ...(tool ? { tool } : {}) });
 const delta = (seq: number, messageId: string, assistantId: string, text: string, block = 0) =>
   ev('assistant.delta', { seq, messageId, assistantId, block, text });
 const full = (seq: number, messageId: string, assistantId: string, text: string) =>
@@ -71,10 +78,11 @@ function completeTurn(messageId: string, from: number): SessionEvent[] {
 describe('Conversation: restore', () => {
   it('groups events into turns by messageId, in the order of the messages', () => {
     const c = new Conversation();
-    c.restore(S, [message('m1', 'first', 'done', 1), message('m2', 'second', 'done', 2)], [
-      ...completeTurn('m1', 0),
-      ...completeTurn('m2', 12),
-    ]);
+    c.restore(
+      S,
+      [message('m1', 'first', 'done', 1), message('m2', 'second', 'done', 2)],
+      [...completeTurn('m1', 0), ...completeTurn('m2', 12)],
+    );
     const view = c.view();
     expect(view.turns.map((t) => t.text)).toEqual(['first', 'second']);
     expect(view.turns.map((t) => t.state)).toEqual(['done', 'done']);
@@ -218,12 +226,16 @@ describe('Conversation: streaming', () => {
 
   it('re-creates only the views that changed (the streaming message, its turn)', () => {
     const c = new Conversation();
-    c.restore(S, [message('m1', 'one'), message('m2', 'two', 'running')], [
-      ...completeTurn('m1', 0),
-      delta(12, 'm2', 'b1', 'Earlier'),
-      toolUse(13, 'm2', 't9', 'Bash', { command: 'ls' }),
-      delta(14, 'm2', 'b2', 'Str'),
-    ]);
+    c.restore(
+      S,
+      [message('m1', 'one'), message('m2', 'two', 'running')],
+      [
+        ...completeTurn('m1', 0),
+        delta(12, 'm2', 'b1', 'Earlier'),
+        toolUse(13, 'm2', 't9', 'Bash', { command: 'ls' }),
+        delta(14, 'm2', 'b2', 'Str'),
+      ],
+    );
     const before = c.view();
     c.applyEvent(delta(15, 'm2', 'b2', 'eaming'));
     const after = c.view();
@@ -379,7 +391,9 @@ describe('Conversation: errors and retry', () => {
     const t = turn(c, 0);
     expect(t.state).toBe('failed');
     expect(t.canRetry).toBe(true);
-    expect(t.errors).toEqual([{ seq: 1, code: 'MODEL_NOT_CONFIGURED', message: 'failed: MODEL_NOT_CONFIGURED', retryable: false }]);
+    expect(t.errors).toEqual([
+      { seq: 1, code: 'MODEL_NOT_CONFIGURED', message: 'failed: MODEL_NOT_CONFIGURED', retryable: false },
+    ]);
   });
 
   it('fails the turn on an error result', () => {

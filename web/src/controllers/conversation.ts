@@ -631,7 +631,8 @@ const errorView = (event: Extract<SessionEvent, { type: 'error' }>): TurnErrorVi
 function buildTurnView(turn: TurnRecord): TurnView {
   const items: TurnItemView[] = [];
   for (const item of turn.items) {
-    const view = (item.view ??= item.kind === 'assistant' ? assistantView(item) : toolView(item, turn.state));
+    item.view ??= item.kind === 'assistant' ? assistantView(item) : toolView(item, turn.state);
+    const view = item.view;
     // A message that held only tool calls has no text to show.
     if (view.kind === 'assistant' && view.text === '') continue;
     items.push(view);

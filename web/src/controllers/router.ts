@@ -65,6 +65,15 @@ export class RouterController implements ReactiveController {
     this.sync();
   }
 
+  /**
+   * Replaces the address during an update (a guard sending a signed-out user to sign-in):
+   * the route changes for the render under way, without asking for another one.
+   */
+  redirect(path: string): void {
+    history.replaceState(null, '', path);
+    this.route = parseRoute(location.pathname);
+  }
+
   hostConnected(): void {
     window.addEventListener('popstate', this.onPopState);
     this.host.addEventListener('click', this.onClick);
@@ -83,7 +92,14 @@ export class RouterController implements ReactiveController {
   private readonly onPopState = (): void => this.sync();
 
   private readonly onClick = (event: MouseEvent): void => {
-    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) {
+    if (
+      event.defaultPrevented ||
+      event.button !== 0 ||
+      event.metaKey ||
+      event.ctrlKey ||
+      event.shiftKey ||
+      event.altKey
+    ) {
       return;
     }
     const anchor = event.composedPath().find((n): n is HTMLAnchorElement => n instanceof HTMLAnchorElement);

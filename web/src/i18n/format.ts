@@ -40,9 +40,7 @@ export function formatCostUsd(locale: Locale, usd: number): string {
 
 export function formatDurationMs(locale: Locale, ms: number): string {
   if (ms < 60_000) {
-    return new Intl.NumberFormat(locale, { style: 'unit', unit: 'second', maximumFractionDigits: 1 }).format(
-      ms / 1000,
-    );
+    return new Intl.NumberFormat(locale, { style: 'unit', unit: 'second', maximumFractionDigits: 1 }).format(ms / 1000);
   }
   const minutes = Math.floor(ms / 60_000);
   const seconds = Math.round((ms % 60_000) / 1000);

@@ -8,8 +8,8 @@ import { NavigateEvent } from '../components/events.js';
 import '../components/session-list.js';
 import { sharedStyles } from '../components/shared.styles.js';
 import { LocaleController } from '../controllers/locale-controller.js';
-import { errorMessage } from '../i18n/index.js';
 import { pathFor } from '../controllers/router.js';
+import { errorMessage } from '../i18n/index.js';
 import { pageStyles } from './page.styles.js';
 import { sessionsPageStyles } from './sessions-page.styles.js';
 
@@ -26,7 +26,7 @@ export class SessionsPage extends LitElement {
 
   @property({ attribute: false }) api?: ApiClient;
 
-  @state() private title = '';
+  @state() private newTitle = '';
   /** Pages loaded with "show older", after the first. */
   @state() private older: readonly Session[] = [];
   @state() private nextBefore: number | null = null;
@@ -60,7 +60,7 @@ export class SessionsPage extends LitElement {
 
   private readonly create = new Task(this, {
     autoRun: false,
-    args: () => [this.api, this.title.trim()] as const,
+    args: () => [this.api, this.newTitle.trim()] as const,
     task: async ([api, title], { signal }) => {
       if (!api) throw new Error('no API client');
       return api.createSession(title ? { title, context: 'workspace' } : { context: 'workspace' }, signal);
@@ -84,9 +84,9 @@ export class SessionsPage extends LitElement {
             data-testid="new-session-title"
             maxlength="200"
             placeholder=${t.sessions.newTitlePlaceholder}
-            .value=${this.title}
+            .value=${this.newTitle}
             @input=${(e: InputEvent) => {
-              this.title = (e.target as HTMLInputElement).value;
+              this.newTitle = (e.target as HTMLInputElement).value;
             }}
           />
         </div>

@@ -98,7 +98,8 @@ export class SigninPage extends LitElement {
     if (this.signIn.status !== TaskStatus.ERROR) return nothing;
     const error = asApiError(this.signIn.error);
     const t = this.i18n.t;
-    const heading = error.code === 'UNAUTHENTICATED' ? t.signIn.wrongToken : (t.errors.codes[error.code] ?? t.errors.title);
+    const heading =
+      error.code === 'UNAUTHENTICATED' ? t.signIn.wrongToken : (t.errors.codes[error.code] ?? t.errors.title);
     return html`<ap-error-banner .heading=${heading} .message=${error.message} .code=${error.code}></ap-error-banner>`;
   }
 

@@ -47,7 +47,7 @@ export class WorkspacePage extends LitElement {
     api: () => this.api,
     sessionId: () => this.sessionId || undefined,
   });
-  private readonly scroll = new StickToBottomController(
+  private readonly pinned = new StickToBottomController(
     this,
     () => this.scroller,
     () => this.content,
@@ -66,7 +66,7 @@ export class WorkspacePage extends LitElement {
           ${ready ? html`<ap-conn-indicator .state=${c.connection}></ap-conn-indicator>` : nothing}
         </div>
       </div>
-      <section class="scroller" aria-label=${t.workspace.conversationLabel} @scroll=${this.scroll.onScroll}>
+      <section class="scroller" aria-label=${t.workspace.conversationLabel} @scroll=${this.pinned.onScroll}>
         <div class="conversation inner">${this.renderBody()}</div>
       </section>
       <div class="dock">
@@ -184,7 +184,7 @@ export class WorkspacePage extends LitElement {
     this.unsent = null;
     this.draft = '';
     this.sendError = null;
-    this.scroll.stick();
+    this.pinned.stick();
     const result = await this.conversation.send(text, reuse);
     if (result.ok) return;
     this.sendError = result.error;
