@@ -1,2 +1,3 @@
-// The entry point: registers the app element (and, through it, every page and component).
+// The entry point. Order matters: zod's config must be in place before any module loads zod.
+import './zod-config.js';
 import './app-root.js';

@@ -30,6 +30,7 @@ export class HostRuntime implements SandboxRuntime {
     const homeDir = path.join(this.opts.dataDir, 'workspaces', sandboxName(userId));
     const workspaceDir = path.join(homeDir, 'workspace');
     mkdirSync(workspaceDir, { recursive: true });
+    mkdirSync(path.join(homeDir, '.tmp'), { recursive: true });
     return { userId, runtime: this.kind, homeDir, workspaceDir };
   }
 
@@ -37,7 +38,13 @@ export class HostRuntime implements SandboxRuntime {
     const child = spawn(opts.command, opts.args, {
       cwd: opts.cwd ?? sandbox.workspaceDir,
       // The user's folder is HOME, so Claude's config and transcripts stay per user.
-      env: { ...opts.env, HOME: sandbox.homeDir, CLAUDE_CONFIG_DIR: path.join(sandbox.homeDir, '.claude') },
+      env: {
+        ...opts.env,
+        HOME: sandbox.homeDir,
+        CLAUDE_CONFIG_DIR: path.join(sandbox.homeDir, '.claude'),
+        // Otherwise Claude Code leaves its scratch files in the machine's shared /tmp.
+        CLAUDE_CODE_TMPDIR: path.join(sandbox.homeDir, '.tmp'),
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
       signal: opts.signal,
     });
