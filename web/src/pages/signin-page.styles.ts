@@ -21,6 +21,9 @@ export const signinPageStyles = css`
     flex: 1 1 14rem;
     font-family: var(--ap-mono);
   }
+  .row input:placeholder-shown {
+    font-family: inherit;
+  }
   .row button {
     flex: 0 0 auto;
   }

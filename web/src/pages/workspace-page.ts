@@ -57,7 +57,9 @@ export class WorkspacePage extends LitElement {
     const t = this.i18n.t;
     const c = this.conversation;
     const ready = c.loadState === 'ready';
-    const title = c.session ? c.session.title || t.sessions.untitled : '';
+    // A new session gets its title from its first message on the server; show the same meanwhile.
+    const firstText = c.view.turns[0]?.text?.trim().split('\n')[0]?.slice(0, 80);
+    const title = c.session ? c.session.title || firstText || t.sessions.untitled : '';
     return html`
       <div class="bar">
         <div class="inner">

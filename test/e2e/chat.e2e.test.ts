@@ -1,0 +1,82 @@
+/**
+ * A person's first chat, in Debian's Chromium against `npm start` with the scripted model: sign in
+ * with the printed link, start a session, send a message, watch the reply stream in with a tool
+ * card, reload, and find the whole conversation again.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ScriptedModel, startScriptedModel } from '../fixtures/scripted-model.js';
+import { launchChromium, type RunningApp, startApp } from './app-process.js';
+import { SessionsPage, WorkspacePage } from './pages.js';
+
+let model: ScriptedModel;
+let app: RunningApp;
+let browser: Browser;
+let page: Page;
+let dataDir: string;
+
+beforeAll(async () => {
+  model = await startScriptedModel();
+  dataDir = mkdtempSync(path.join(tmpdir(), 'ap-e2e-'));
+  app = await startApp({ DATA_DIR: dataDir, ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: 'e2e-key' });
+  browser = await launchChromium();
+  page = await browser.newPage();
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.stop();
+  await model?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('chatting in the browser', () => {
+  it('signs in, chats with a streamed reply and a tool card, and restores it all after a reload', async () => {
+    await page.goto(app.signInUrl);
+    const sessions = new SessionsPage(page);
+    await sessions.newSessionButton().waitFor();
+    // The token does not stay in the address bar.
+    expect(page.url()).not.toContain('token=');
+
+    const workspace = await sessions.createSession();
+    const words = ['I ', 'will ', 'compute ', 'it ', 'with ', 'Python.'];
+    model.script([
+      {
+        chunks: words,
+        chunkDelayMs: 150,
+        toolUse: [{ name: 'Bash', input: { command: 'python3 -c "print(6*7)"' } }],
+      },
+      { text: 'The answer is **42**.' },
+    ]);
+    await workspace.send('What is 6 times 7? Use Python.');
+    await expect.poll(() => workspace.userMessages().first().innerText()).toContain('What is 6 times 7?');
+
+    // Streaming: part of the reply is on screen before the model has finished writing it.
+    await expect
+      .poll(() => workspace.assistantMessages().first().innerText(), { timeout: 30_000 })
+      .toContain('compute');
+    const early = await workspace.assistantMessages().first().innerText();
+    expect(early).not.toContain('Python.');
+
+    await expect.poll(() => workspace.assistantMessages().last().innerText(), { timeout: 30_000 }).toContain('42');
+    await expect.poll(() => workspace.toolCards().count()).toBe(1);
+    expect(await workspace.toolCard(0)).toEqual({ name: 'Bash', output: '42' });
+    await expect.poll(() => workspace.turnUsage().count()).toBeGreaterThan(0);
+    // Markdown is rendered, not shown raw.
+    expect(await workspace.assistantMessages().last().locator('strong').innerText()).toBe('42');
+
+    await page.reload();
+    const restored = new WorkspacePage(page);
+    await expect.poll(() => restored.userMessages().count(), { timeout: 15_000 }).toBe(1);
+    expect(await restored.userMessages().first().innerText()).toContain('What is 6 times 7?');
+    const texts = await restored.assistantMessages().allInnerTexts();
+    expect(texts.join('\n')).toContain('I will compute it with Python.');
+    expect(texts.join('\n')).toContain('The answer is 42.');
+    expect(await restored.toolCard(0)).toEqual({ name: 'Bash', output: '42' });
+    await expect.poll(() => restored.connection().getAttribute('data-state')).toBe('connected');
+    expect(model.failures).toEqual([]);
+  });
+});

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { en } from './en.js';
+import { detectLocale, LocaleStore } from './index.js';
+import { ko } from './ko.js';
+
+/** Every key path of a catalogue (functions count as leaves). */
+function keys(value: unknown, prefix = ''): string[] {
+  if (typeof value !== 'object' || value === null) return [prefix];
+  return Object.entries(value).flatMap(([k, v]) => keys(v, prefix ? `${prefix}.${k}` : k));
+}
+
+describe('catalogues', () => {
+  it('have the same keys (the type checks this too; this also covers the optional error codes)', () => {
+    expect(keys(ko).sort()).toEqual(keys(en).sort());
+  });
+
+  it('have no empty strings', () => {
+    for (const catalogue of [en, ko]) {
+      for (const path of keys(catalogue)) {
+        const value = path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], catalogue);
+        if (typeof value === 'string') expect(value.trim(), path).not.toBe('');
+      }
+    }
+  });
+});
+
+describe('detectLocale', () => {
+  it('prefers the saved choice, then the browser, then English', () => {
+    expect(detectLocale('ko', ['en-US'])).toBe('ko');
+    expect(detectLocale(null, ['ko-KR', 'en'])).toBe('ko');
+    expect(detectLocale(null, ['fr-FR', 'en-GB'])).toBe('en');
+    expect(detectLocale('xx', ['de'])).toBe('en');
+  });
+});
+
+describe('LocaleStore', () => {
+  it('persists the choice and tells listeners', () => {
+    const saved = new Map<string, string>();
+    const storage = {
+      getItem: (k: string) => saved.get(k) ?? null,
+      setItem: (k: string, v: string) => void saved.set(k, v),
+    } as Storage;
+    const store = new LocaleStore(storage, ['en-US']);
+    let calls = 0;
+    store.subscribe(() => calls++);
+    store.set('ko');
+    store.set('ko');
+    expect(store.locale).toBe('ko');
+    expect(store.t.app.signOut).toBe('로그아웃');
+    expect(calls).toBe(1);
+    expect(new LocaleStore(storage, ['en-US']).locale).toBe('ko');
+  });
+});
