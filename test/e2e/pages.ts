@@ -47,11 +47,10 @@ export class WorkspacePage {
     return this.page.getByTestId('conn-indicator');
   }
 
-  /** Opens a tool card and returns its name and output. */
+  /** Opens a tool card (a <details>) and returns its name and output. */
   async toolCard(index: number): Promise<{ name: string; output: string }> {
     const card = this.toolCards().nth(index);
-    const summary = card.locator('summary').first();
-    if ((await card.locator('details').first().getAttribute('open')) === null) await summary.click();
+    if ((await card.getAttribute('open')) === null) await card.locator('summary').first().click();
     return {
       name: (await card.getByTestId('tool-name').innerText()).trim(),
       output: (await card.getByTestId('tool-output').innerText()).trim(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Limits, Message, Session, SessionContext } from '../domain/index.js';
+import { Limits, Message, Session, SessionContext, User } from '../domain/index.js';
 import { SessionEvent } from './events.js';
 
 const utf8Bytes = (s: string): number => new TextEncoder().encode(s).length;
@@ -14,6 +14,10 @@ export const SignInResponse = z.object({
   expiresAt: z.number().int(),
 });
 export type SignInResponse = z.infer<typeof SignInResponse>;
+
+/** GET /api/me */
+export const MeResponse = z.object({ user: User });
+export type MeResponse = z.infer<typeof MeResponse>;
 
 export const HealthResponse = z.object({
   ok: z.literal(true),

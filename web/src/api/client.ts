@@ -3,6 +3,7 @@ import {
   ErrorEnvelope,
   HealthResponse,
   type ListSessionsQuery,
+  MeResponse,
   type PostMessageBody,
   PostMessageResponse,
   RestoreSessionResponse,
@@ -11,10 +12,6 @@ import {
   SessionResponse,
   SignInResponse,
 } from '@agent-platform/core/protocol';
-
-/** GET /api/me answers `{ user }`; the header only needs the sign-in user's fields. */
-const MeResponse = SignInResponse.pick({ user: true });
-export type MeResponse = { user: SignInResponse['user'] };
 
 /** The part of a zod schema the client uses; keeps zod itself out of this package's imports. */
 interface Schema<T> {
