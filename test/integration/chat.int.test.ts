@@ -165,7 +165,7 @@ describe('a conversation with Claude Code', () => {
     expect(stored.length).toBeGreaterThan(0);
     expect(again.events).toEqual(stored);
     const seqs = again.events.map((e) => e.seq);
-    expect(seqs).toEqual(stored.map((e, i) => lastSeen + 1 + i));
+    expect(seqs).toEqual(stored.map((_, i) => lastSeen + 1 + i));
     again.close();
   });
 });
