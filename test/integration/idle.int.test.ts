@@ -1,0 +1,69 @@
+/** An idle conversation's Claude process ends after SESSION_IDLE_MS; the next message resumes it. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '@agent-platform/runner/config';
+import { type LocalPlatform, startLocalPlatform } from '@agent-platform/runner/local';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { PlatformClient } from '../fixtures/platform-client.js';
+import { conversationTexts, type ScriptedModel, startScriptedModel } from '../fixtures/scripted-model.js';
+
+let model: ScriptedModel;
+let platform: LocalPlatform;
+let dataDir: string;
+
+beforeAll(async () => {
+  model = await startScriptedModel();
+  dataDir = mkdtempSync(path.join(tmpdir(), 'ap-idle-'));
+  platform = await startLocalPlatform(
+    loadConfig({
+      PORT: '0',
+      DATA_DIR: dataDir,
+      ANTHROPIC_BASE_URL: model.url,
+      ANTHROPIC_API_KEY: 'k',
+      SESSION_IDLE_MS: '300',
+      LOG_LEVEL: 'error',
+    }),
+  );
+});
+
+afterAll(async () => {
+  await platform?.close();
+  await model?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+it('stops an idle Claude process and resumes the conversation on the next message', async () => {
+  const client = new PlatformClient(platform.url);
+  await client.signIn(platform.auth.signInToken);
+  const sessionId = await client.createSession();
+  const ws = await client.connect();
+  ws.subscribe(sessionId);
+  model.script([{ text: 'I will remember ORCHID.' }]);
+  const m1 = await client.send(sessionId, 'remember ORCHID');
+  await ws.waitForEvent((e) => e.type === 'turn.result' && e.messageId === m1);
+  const claudeSessionId = (await platform.store.getSession('local', sessionId))?.claudeSessionId;
+
+  await ws.waitForEvent((e) => e.type === 'status' && e.state === 'stopped', 10_000);
+  expect(platform.sessions.activeCount).toBe(0);
+
+  model.script([
+    {
+      expect: (req) =>
+        expect(
+          conversationTexts(req)
+            .map((t) => t.text)
+            .join('\n'),
+        ).toContain('ORCHID'),
+      text: 'It was ORCHID.',
+    },
+  ]);
+  const m2 = await client.send(sessionId, 'what was the word?');
+  await ws.waitForEvent((e) => e.type === 'turn.result' && e.messageId === m2);
+  expect(model.failures).toEqual([]);
+  expect((await platform.store.getSession('local', sessionId))?.claudeSessionId).toBe(claudeSessionId);
+  const statuses = ws.events.filter((e) => e.type === 'status').map((e) => (e as { state: string }).state);
+  // Started, stopped when idle, started again for the resumed turn.
+  expect(statuses.filter((s) => s === 'starting')).toHaveLength(2);
+  ws.close();
+});
