@@ -2,40 +2,27 @@
  * The chat path for real: HTTP API → SQLite → in-process bus → session manager → the real Claude Code
  * CLI through the real Agent SDK → the scripted model → events stored and streamed over the WebSocket.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { SessionEvent } from '@agent-platform/core/protocol';
-import { loadConfig } from '@agent-platform/runner/config';
-import { type LocalPlatform, startLocalPlatform } from '@agent-platform/runner/local';
+import type { LocalPlatform } from '@agent-platform/runner/local';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PlatformClient } from '../fixtures/platform-client.js';
+import { modelEnv, startTestPlatform, type TestPlatform } from '../fixtures/platform.js';
+import type { PlatformClient } from '../fixtures/platform-client.js';
 import { conversationTexts, type ScriptedModel, startScriptedModel, toolResults } from '../fixtures/scripted-model.js';
 
 let model: ScriptedModel;
+let test: TestPlatform;
 let platform: LocalPlatform;
 let client: PlatformClient;
-let dataDir: string;
 
 beforeAll(async () => {
   model = await startScriptedModel();
-  dataDir = mkdtempSync(path.join(tmpdir(), 'ap-chat-'));
-  const config = loadConfig({
-    PORT: '0',
-    DATA_DIR: dataDir,
-    ANTHROPIC_BASE_URL: model.url,
-    ANTHROPIC_API_KEY: 'test-key',
-    LOG_LEVEL: 'warn',
-  });
-  platform = await startLocalPlatform(config);
-  client = new PlatformClient(platform.url);
-  await client.signIn(platform.auth.signInToken);
+  test = await startTestPlatform(modelEnv(model.url));
+  ({ platform, client } = test);
 });
 
 afterAll(async () => {
-  await platform?.close();
+  await test?.close();
   await model?.close();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 afterEach(() => {

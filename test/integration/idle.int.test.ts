@@ -1,41 +1,23 @@
 /** An idle conversation's Claude process ends after SESSION_IDLE_MS; the next message resumes it. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { loadConfig } from '@agent-platform/runner/config';
-import { type LocalPlatform, startLocalPlatform } from '@agent-platform/runner/local';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { PlatformClient } from '../fixtures/platform-client.js';
+import { modelEnv, startTestPlatform, type TestPlatform } from '../fixtures/platform.js';
 import { conversationTexts, type ScriptedModel, startScriptedModel } from '../fixtures/scripted-model.js';
 
 let model: ScriptedModel;
-let platform: LocalPlatform;
-let dataDir: string;
+let test: TestPlatform;
 
 beforeAll(async () => {
   model = await startScriptedModel();
-  dataDir = mkdtempSync(path.join(tmpdir(), 'ap-idle-'));
-  platform = await startLocalPlatform(
-    loadConfig({
-      PORT: '0',
-      DATA_DIR: dataDir,
-      ANTHROPIC_BASE_URL: model.url,
-      ANTHROPIC_API_KEY: 'k',
-      SESSION_IDLE_MS: '300',
-      LOG_LEVEL: 'error',
-    }),
-  );
+  test = await startTestPlatform({ ...modelEnv(model.url), SESSION_IDLE_MS: '300' });
 });
 
 afterAll(async () => {
-  await platform?.close();
+  await test?.close();
   await model?.close();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 it('stops an idle Claude process and resumes the conversation on the next message', async () => {
-  const client = new PlatformClient(platform.url);
-  await client.signIn(platform.auth.signInToken);
+  const { platform, client } = test;
   const sessionId = await client.createSession();
   const ws = await client.connect();
   ws.subscribe(sessionId);

@@ -2,32 +2,26 @@
  * Bad input on the WebSocket, and a platform with no model configured: clear errors, the
  * connection stays up, nothing stored is lost or half-written.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Limits } from '@agent-platform/core/domain';
 import { WsCloseCode } from '@agent-platform/core/protocol';
-import { loadConfig } from '@agent-platform/runner/config';
-import { type LocalPlatform, startLocalPlatform } from '@agent-platform/runner/local';
+import type { LocalPlatform } from '@agent-platform/runner/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { EventStream, PlatformClient } from '../fixtures/platform-client.js';
+import { startTestPlatform, type TestPlatform } from '../fixtures/platform.js';
+import { EventStream, type PlatformClient } from '../fixtures/platform-client.js';
 
+let test: TestPlatform;
 let platform: LocalPlatform;
 let client: PlatformClient;
-let dataDir: string;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'ap-ws-'));
   // No ANTHROPIC_* at all: the app must still start, and turns fail clearly.
-  platform = await startLocalPlatform(loadConfig({ PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'error' }), { env: {} });
-  client = new PlatformClient(platform.url);
-  await client.signIn(platform.auth.signInToken);
+  test = await startTestPlatform({}, {});
+  ({ platform, client } = test);
 });
 
 afterAll(async () => {
-  await platform?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await test?.close();
 });
 
 const rawSocket = async (): Promise<EventStream> => {
