@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@agent-platform/runner/config';
@@ -27,24 +27,38 @@ export async function runTurnLatency(): Promise<Record<string, unknown>> {
   const model = await startScriptedModel();
   model.fallback = { text: 'ok' };
   const work = mkdtempSync(path.join(tmpdir(), 'ap-bench-'));
+  const platform = await platformProbe(model, work);
+  const floor = await sdkFloorProbe(model, work);
+  const seeds = seedsProbe(model, work);
   try {
-    const platform = await measurePlatform(model, work);
-    const floor = await measureSdkFloor(model, work);
-    const baseline = await measureSeedsBaseline(model, work);
+    const first = await platform.ask('hello');
+    await floor.ask('hello');
+    await seeds.ask('hello');
+    // Interleaved, message by message, so that whatever else the machine does weighs on all three alike.
+    const warm: number[] = [];
+    const sdkFloor: number[] = [];
+    const baseline: number[] = [];
+    for (let i = 0; i < MESSAGES; i++) {
+      warm.push(await platform.ask(`message ${i}`));
+      sdkFloor.push(await floor.ask(`message ${i}`));
+      baseline.push(await seeds.ask(`message ${i}`));
+    }
+    const streamed = await platform.streamed();
     const result = {
       messages: MESSAGES,
-      warm_p50_ms: percentile(platform.warm, 50),
-      warm_p95_ms: percentile(platform.warm, 95),
-      first_message_ms: round(platform.first),
-      sdk_floor_p50_ms: percentile(floor, 50),
+      warm_p50_ms: percentile(warm, 50),
+      warm_p95_ms: percentile(warm, 95),
+      first_message_ms: round(first),
+      sdk_floor_p50_ms: percentile(sdkFloor, 50),
       seeds_baseline_p50_ms: percentile(baseline, 50),
-      overhead_p50_ms: round(percentile(platform.warm, 50) - percentile(floor, 50)),
-      ratio: round(percentile(baseline, 50) / percentile(platform.warm, 50)),
+      overhead_p50_ms: round(percentile(warm, 50) - percentile(sdkFloor, 50)),
+      ratio: round(percentile(baseline, 50) / percentile(warm, 50)),
       streamed_first_token_delay_ms: STREAM_FIRST_TOKEN_DELAY_MS,
-      streamed_first_text_ms: round(platform.streamedFirst),
-      streamed_message_end_ms: round(platform.streamedEnd),
+      streamed_first_text_ms: round(streamed.first),
+      streamed_message_end_ms: round(streamed.end),
       targets: { overhead_p50_ms: 5, ratio: 25, streamed_first_text_ms: 100 + STREAM_FIRST_TOKEN_DELAY_MS },
-      samples: { warm: platform.warm.map(round), sdk_floor: floor.map(round), seeds_baseline: baseline.map(round) },
+      samples: { warm: warm.map(round), sdk_floor: sdkFloor.map(round), seeds_baseline: baseline.map(round) },
+      load_average: loadavg().map(round),
       at: new Date().toISOString(),
     };
     const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'turn-latency.json');
@@ -52,13 +66,15 @@ export async function runTurnLatency(): Promise<Record<string, unknown>> {
     writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
     return result;
   } finally {
+    floor.close();
+    await platform.close();
     await model.close();
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-/** POST of a message → the first assistant text delta at a WebSocket client. */
-async function measurePlatform(model: ScriptedModel, work: string) {
+/** Through the platform: POST of a message → the first assistant text delta at a WebSocket client. */
+async function platformProbe(model: ScriptedModel, work: string) {
   const config = loadConfig({
     PORT: '0',
     DATA_DIR: path.join(work, 'platform'),
@@ -67,26 +83,23 @@ async function measurePlatform(model: ScriptedModel, work: string) {
     LOG_LEVEL: 'error',
   });
   const platform = await startLocalPlatform(config);
-  try {
-    const client = new PlatformClient(platform.url);
-    await client.signIn(platform.auth.signInToken);
-    const sessionId = await client.createSession('bench');
-    const ws = await client.connect();
-    ws.subscribe(sessionId);
-    await ws.waitForFrame((f) => f.type === 'subscribed');
+  const client = new PlatformClient(platform.url);
+  await client.signIn(platform.auth.signInToken);
+  const sessionId = await client.createSession('bench');
+  const ws = await client.connect();
+  ws.subscribe(sessionId);
+  await ws.waitForFrame((f) => f.type === 'subscribed');
 
-    const firstDelta = async (text: string): Promise<number> => {
-      const t0 = performance.now();
-      const messageId = await client.send(sessionId, text);
-      await ws.waitForEvent((e) => e.type === 'assistant.delta' && e.messageId === messageId);
-      const t = performance.now() - t0;
-      await ws.waitForEvent((e) => e.type === 'turn.result' && e.messageId === messageId);
-      return t;
-    };
-    const first = await firstDelta('hello');
-    const warm: number[] = [];
-    for (let i = 0; i < MESSAGES; i++) warm.push(await firstDelta(`message ${i}`));
-
+  const ask = async (text: string): Promise<number> => {
+    const t0 = performance.now();
+    const messageId = await client.send(sessionId, text);
+    await ws.waitForEvent((e) => e.type === 'assistant.delta' && e.messageId === messageId);
+    const t = performance.now() - t0;
+    await ws.waitForEvent((e) => e.type === 'turn.result' && e.messageId === messageId);
+    return t;
+  };
+  /** A 60-token reply streamed over about a second: when does its first text arrive, when its end? */
+  const streamed = async () => {
     model.script([
       {
         firstTokenDelayMs: STREAM_FIRST_TOKEN_DELAY_MS,
@@ -97,18 +110,22 @@ async function measurePlatform(model: ScriptedModel, work: string) {
     const t0 = performance.now();
     const messageId = await client.send(sessionId, 'tell me a long story');
     await ws.waitForEvent((e) => e.type === 'assistant.delta' && e.messageId === messageId);
-    const streamedFirst = performance.now() - t0;
+    const first = performance.now() - t0;
     await ws.waitForEvent((e) => e.type === 'assistant.message' && e.messageId === messageId);
-    const streamedEnd = performance.now() - t0;
-    ws.close();
-    return { first, warm, streamedFirst, streamedEnd };
-  } finally {
-    await platform.close();
-  }
+    return { first, end: performance.now() - t0 };
+  };
+  return {
+    ask,
+    streamed,
+    close: async () => {
+      ws.close();
+      await platform.close();
+    },
+  };
 }
 
-/** The same messages into one bare persistent query(): push → first text delta. */
-async function measureSdkFloor(model: ScriptedModel, work: string): Promise<number[]> {
+/** The floor: one bare persistent query() with the platform's Claude options, push → first text delta. */
+async function sdkFloorProbe(model: ScriptedModel, work: string) {
   const cwd = path.join(work, 'floor');
   mkdirSync(cwd, { recursive: true });
   const input = new AsyncQueue<SDKUserMessage>();
@@ -138,22 +155,23 @@ async function measureSdkFloor(model: ScriptedModel, work: string): Promise<numb
       if (value.type === 'result') return t;
     }
   };
-  await ask('hello');
-  const out: number[] = [];
-  for (let i = 0; i < MESSAGES; i++) out.push(await ask(`message ${i}`));
-  input.end();
-  q.close();
-  return out;
+  return {
+    ask,
+    close: () => {
+      input.end();
+      q.close();
+    },
+  };
 }
 
 /** The seeds' way: a new `claude -p --resume <id>` process per message, spawn → first text delta. */
-async function measureSeedsBaseline(model: ScriptedModel, work: string): Promise<number[]> {
+function seedsProbe(model: ScriptedModel, work: string) {
   const cwd = path.join(work, 'seeds');
   mkdirSync(cwd, { recursive: true });
   const env = { ...benchEnv(model), HOME: cwd, CLAUDE_CONFIG_DIR: path.join(cwd, '.claude') };
   const bin = claudeBinary();
   let sessionId: string | null = null;
-  const once = (text: string) =>
+  const ask = (text: string) =>
     new Promise<number>((resolve, reject) => {
       const t0 = performance.now();
       const args = ['-p', text, '--output-format', 'stream-json', '--verbose', '--include-partial-messages'];
@@ -181,10 +199,7 @@ async function measureSeedsBaseline(model: ScriptedModel, work: string): Promise
         first >= 0 ? resolve(first) : reject(new Error(`claude -p exited ${code} without text`)),
       );
     });
-  await once('hello');
-  const out: number[] = [];
-  for (let i = 0; i < MESSAGES; i++) out.push(await once(`message ${i}`));
-  return out;
+  return { ask };
 }
 
 function benchEnv(model: ScriptedModel): Record<string, string> {
