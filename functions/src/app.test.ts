@@ -108,7 +108,7 @@ describe('sessions', () => {
     expect(list.body.nextBefore).toBeNull();
     const page = await call('GET', '/api/sessions?limit=1');
     expect(page.body.sessions).toHaveLength(1);
-    const next = await call('GET', `/api/sessions?limit=1&before=${page.body.nextBefore}`);
+    const next = await call('GET', `/api/sessions?limit=1&before=${encodeURIComponent(page.body.nextBefore)}`);
     expect(next.body.sessions[0].title).toBe('A');
 
     const restored = await call('GET', `/api/sessions/${a.body.session.id}`);

@@ -3,6 +3,7 @@ import { AppError } from '@agent-platform/core/errors';
 import type { Auth, Bus, Clock, LocalSignIn, Principal, Store } from '@agent-platform/core/ports';
 import {
   CreateSessionBody,
+  encodeSessionCursor,
   type HealthResponse,
   ListSessionsQuery,
   LocalSignInBody,
@@ -102,7 +103,8 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     const q = parseQuery(c, ListSessionsQuery);
     const sessions = await store.listSessions(c.get('principal').userId, { limit: q.limit + 1, before: q.before });
     const page = sessions.slice(0, q.limit);
-    const nextBefore = sessions.length > q.limit ? (page.at(-1)?.updatedAt ?? null) : null;
+    const last = page.at(-1);
+    const nextBefore = sessions.length > q.limit && last ? encodeSessionCursor(last) : null;
     return c.json({ sessions: page, nextBefore } satisfies SessionListResponse);
   });
 

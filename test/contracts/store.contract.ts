@@ -182,13 +182,29 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
         ]);
         const page1 = await store.listSessions(owner.id, { limit: 2 });
         expect(titles(page1)).toEqual(['t5000', 't4000']);
-        const page2 = await store.listSessions(owner.id, { limit: 2, before: page1.at(-1)!.updatedAt });
+        const page2 = await store.listSessions(owner.id, { limit: 2, before: page1.at(-1)! });
         expect(titles(page2)).toEqual(['t3000', 't2000']);
-        const page3 = await store.listSessions(owner.id, { limit: 2, before: page2.at(-1)!.updatedAt });
+        const page3 = await store.listSessions(owner.id, { limit: 2, before: page2.at(-1)! });
         expect(titles(page3)).toEqual(['t1000']);
-        expect(await store.listSessions(owner.id, { limit: 2, before: 1000 })).toEqual([]);
+        expect(await store.listSessions(owner.id, { limit: 2, before: page3[0]! })).toEqual([]);
         expect(await store.listSessions(owner.id, { limit: 10, before: undefined })).toHaveLength(5);
         expect(await store.listSessions(id('nobody'), { limit: 10 })).toEqual([]);
+      });
+
+      it('pages through sessions with the same updatedAt without skipping or repeating any', async () => {
+        const owner = await store.upsertUser(newUser());
+        const made = [];
+        for (let i = 0; i < 5; i++) made.push(await store.createSession(newSession(owner.id, { now: 7000 })));
+        const seen: string[] = [];
+        let before: { updatedAt: number; id: string } | undefined;
+        for (;;) {
+          const page = await store.listSessions(owner.id, { limit: 2, before });
+          if (page.length === 0) break;
+          seen.push(...page.map((s) => s.id));
+          before = page.at(-1);
+        }
+        expect([...seen].sort()).toEqual(made.map((s) => s.id).sort());
+        expect(new Set(seen).size).toBe(5);
       });
 
       it('sets the Claude session id and bumps updatedAt', async () => {

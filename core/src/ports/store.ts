@@ -1,5 +1,6 @@
 import type { Message, MessageStatus, Session, SessionContext, User } from '../domain/index.js';
 import type { SessionEvent } from '../protocol/events.js';
+import type { SessionCursor } from '../protocol/rest.js';
 
 export interface NewSession {
   id: string;
@@ -28,8 +29,8 @@ export interface Store {
 
   createSession(s: NewSession): Promise<Session>;
   getSession(ownerId: string, id: string): Promise<Session | null>;
-  /** Newest first by updatedAt; `before` is an exclusive updatedAt bound. */
-  listSessions(ownerId: string, opts: { limit: number; before?: number | undefined }): Promise<Session[]>;
+  /** Newest first by (updatedAt, id); `before` is an exclusive bound: the last session of the previous page. */
+  listSessions(ownerId: string, opts: { limit: number; before?: SessionCursor | undefined }): Promise<Session[]>;
   setClaudeSessionId(sessionId: string, claudeSessionId: string, now: number): Promise<void>;
   touchSession(sessionId: string, now: number, title?: string): Promise<void>;
 

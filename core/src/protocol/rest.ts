@@ -41,18 +41,32 @@ export type CreateSessionBody = z.infer<typeof CreateSessionBody>;
 export const SessionResponse = z.object({ session: Session });
 export type SessionResponse = z.infer<typeof SessionResponse>;
 
+/** Where a page of sessions ends: sessions with the same updatedAt are told apart by id. */
+export const SessionCursor = z.object({ updatedAt: z.number().int(), id: z.string().min(1).max(128) });
+export type SessionCursor = z.infer<typeof SessionCursor>;
+
+/** The cursor on the wire: `<updatedAt>.<id>`, opaque to clients. */
+export const encodeSessionCursor = (c: SessionCursor): string => `${c.updatedAt}.${c.id}`;
+
 /** GET /api/sessions?limit=&before= (newest first) */
 export const ListSessionsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  /** updatedAt of the last session of the previous page. */
-  before: z.coerce.number().int().optional(),
+  /** `nextBefore` of the previous page. */
+  before: z
+    .string()
+    .regex(/^\d{1,16}\.[A-Za-z0-9_-]{1,128}$/, 'must be the nextBefore of a previous page')
+    .transform((s): SessionCursor => {
+      const dot = s.indexOf('.');
+      return { updatedAt: Number(s.slice(0, dot)), id: s.slice(dot + 1) };
+    })
+    .optional(),
 });
 export type ListSessionsQuery = z.infer<typeof ListSessionsQuery>;
 
 export const SessionListResponse = z.object({
   sessions: z.array(Session),
   /** Pass as `before` for the next page; null when there is none. */
-  nextBefore: z.number().int().nullable(),
+  nextBefore: z.string().nullable(),
 });
 export type SessionListResponse = z.infer<typeof SessionListResponse>;
 

@@ -1,7 +1,7 @@
 import type { Message, MessageStatus, Session, SessionContext, User } from '@agent-platform/core/domain';
 import { AppError } from '@agent-platform/core/errors';
 import type { NewMessage, NewSession, Store } from '@agent-platform/core/ports';
-import { SessionEvent } from '@agent-platform/core/protocol';
+import { type SessionCursor, SessionEvent } from '@agent-platform/core/protocol';
 import Database from 'better-sqlite3';
 import { applyMigrations } from './migrations.js';
 
@@ -119,8 +119,9 @@ export class SqliteStore implements Store {
       listSessions: db.prepare<[string, number], SessionRow>(
         'SELECT * FROM sessions WHERE owner_id = ? ORDER BY updated_at DESC, id DESC LIMIT ?',
       ),
-      listSessionsBefore: db.prepare<[string, number, number], SessionRow>(
-        'SELECT * FROM sessions WHERE owner_id = ? AND updated_at < ? ORDER BY updated_at DESC, id DESC LIMIT ?',
+      listSessionsBefore: db.prepare<[string, number, number, string, number], SessionRow>(
+        `SELECT * FROM sessions WHERE owner_id = ? AND (updated_at < ? OR (updated_at = ? AND id < ?))
+         ORDER BY updated_at DESC, id DESC LIMIT ?`,
       ),
       // updatedAt never moves backwards: writers with slightly skewed clocks must not reorder the list.
       setClaudeSessionId: db.prepare<[string, number, string]>(
@@ -239,14 +240,20 @@ export class SqliteStore implements Store {
     return row ? toSession(row) : null;
   }
 
-  async listSessions(ownerId: string, opts: { limit: number; before?: number | undefined }): Promise<Session[]> {
+  async listSessions(ownerId: string, opts: { limit: number; before?: SessionCursor | undefined }): Promise<Session[]> {
     if (!Number.isInteger(opts.limit) || opts.limit < 0) {
       throw new RangeError(`listSessions: limit must be a non-negative integer, got ${opts.limit}.`);
     }
     const rows =
       opts.before === undefined
         ? this.stmt.listSessions.all(ownerId, opts.limit)
-        : this.stmt.listSessionsBefore.all(ownerId, opts.before, opts.limit);
+        : this.stmt.listSessionsBefore.all(
+            ownerId,
+            opts.before.updatedAt,
+            opts.before.updatedAt,
+            opts.before.id,
+            opts.limit,
+          );
     return rows.map(toSession);
   }
 

@@ -89,8 +89,8 @@ describe('ApiClient', () => {
   it('builds the list query', async () => {
     const { fn, requests } = fakeFetch(() => json(200, { sessions: [], nextBefore: null }));
     const { api } = client(fn);
-    await api.listSessions({ limit: 20, before: 123 });
+    await api.listSessions({ limit: 20, before: '123.abc' });
     await api.listSessions({});
-    expect(requests.map((r) => r.url)).toEqual(['/api/sessions?limit=20&before=123', '/api/sessions']);
+    expect(requests.map((r) => r.url)).toEqual(['/api/sessions?limit=20&before=123.abc', '/api/sessions']);
   });
 });

@@ -2,7 +2,6 @@ import {
   type CreateSessionBody,
   ErrorEnvelope,
   HealthResponse,
-  type ListSessionsQuery,
   MeResponse,
   type PostMessageBody,
   PostMessageResponse,
@@ -97,10 +96,11 @@ export class ApiClient {
     return this.request('POST', '/api/sessions', SessionResponse, { body, signal });
   }
 
-  listSessions(query: Partial<ListSessionsQuery>, signal?: AbortSignal): Promise<SessionListResponse> {
+  /** `before` is the `nextBefore` of the previous page, passed on as it came. */
+  listSessions(query: { limit?: number; before?: string }, signal?: AbortSignal): Promise<SessionListResponse> {
     const params = new URLSearchParams();
     if (query.limit !== undefined) params.set('limit', String(query.limit));
-    if (query.before !== undefined) params.set('before', String(query.before));
+    if (query.before !== undefined) params.set('before', query.before);
     const qs = params.toString() ? `?${params}` : '';
     return this.request('GET', `/api/sessions${qs}`, SessionListResponse, { signal });
   }

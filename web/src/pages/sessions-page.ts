@@ -29,7 +29,7 @@ export class SessionsPage extends LitElement {
   @state() private newTitle = '';
   /** Pages loaded with "show older", after the first. */
   @state() private older: readonly Session[] = [];
-  @state() private nextBefore: number | null = null;
+  @state() private nextBefore: string | null = null;
 
   private readonly i18n = new LocaleController(this);
 
