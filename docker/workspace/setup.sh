@@ -33,7 +33,9 @@ strip_docs() {
 install_packages() {
   [ -r "$packages_file" ] || die "cannot read $packages_file"
   # No documentation, man pages or translations from any package installed from here on
-  # (debian:bookworm-slim has the same rules; the debootstrap'd base gets them here).
+  # (debian:bookworm-slim has the same rules; the debootstrap'd base gets them here). Nor Boost's
+  # 160 MB of headers: python3-scipy hard-depends on python3-pythran, which pulls libboost-dev
+  # (and g++, python3-dev); nothing in the workspace compiles against Boost.
   mkdir -p /etc/dpkg/dpkg.cfg.d /etc/apt/apt.conf.d
   cat >/etc/dpkg/dpkg.cfg.d/90-agent-platform-nodoc <<'EOF'
 path-exclude /usr/share/doc/*
@@ -44,6 +46,7 @@ path-exclude /usr/share/lintian/*
 path-exclude /usr/share/linda/*
 path-exclude /usr/share/locale/*
 path-include /usr/share/locale/locale.alias
+path-exclude /usr/include/boost/*
 EOF
   cat >/etc/apt/apt.conf.d/90-agent-platform <<'EOF'
 APT::Install-Recommends "false";
@@ -97,7 +100,7 @@ for path in sorted({"/etc/matplotlibrc", os.path.realpath(os.path.join(data, "ma
         continue
     out, seen = [], set()
     for line in open(path, encoding="utf-8").read().splitlines():
-        m = re.match(r"^#?\s*([A-Za-z0-9_.]+)\s*:", line)
+        m = re.match(r"^#?\s*([A-Za-z0-9_.-]+)\s*:", line)
         if m and not line.startswith("##") and m.group(1) in settings:
             key = m.group(1)
             if key not in seen:
@@ -129,7 +132,8 @@ import warnings
 import matplotlib
 from matplotlib import font_manager as fm
 from matplotlib.ft2font import FT2Font
-path = fm.findfont(fm.FontProperties(family="sans-serif"), fallback_to_default=False)
+# family must be a list: a bare string is parsed as a fontconfig pattern
+path = fm.findfont(fm.FontProperties(family=["sans-serif"]), fallback_to_default=False)
 import seaborn as sns
 sns.set_theme()
 themed = fm.findfont(fm.FontProperties(family=matplotlib.rcParams["font.family"]),

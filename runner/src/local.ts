@@ -23,6 +23,7 @@ export const VERSION = '0.1.0';
 
 export interface LocalPlatform {
   url: string;
+  dataDir: string;
   signInUrl: string;
   auth: LocalAuth;
   sessions: SessionManager;
@@ -92,6 +93,7 @@ export async function startLocalPlatform(
 
   return {
     url,
+    dataDir: config.dataDir,
     signInUrl: `${url}/?token=${auth.signInToken}`,
     auth,
     sessions,

@@ -2,6 +2,8 @@
  * Bad input on the WebSocket, and a platform with no model configured: clear errors, the
  * connection stays up, nothing stored is lost or half-written.
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { Limits } from '@agent-platform/core/domain';
 import { WsCloseCode } from '@agent-platform/core/protocol';
 import type { LocalPlatform } from '@agent-platform/runner/local';
@@ -97,5 +99,32 @@ describe('no model configured', () => {
     expect(body.messages).toHaveLength(1);
     expect(body.events.filter((e) => e.type === 'error')).toHaveLength(2);
     ws.close();
+  });
+});
+
+describe('a sandbox that cannot be made', () => {
+  it('fails the turn with a clear error event and keeps the message', async () => {
+    // A model is configured (never reached): the failure must come from the sandbox.
+    const t = await startTestPlatform({ ANTHROPIC_BASE_URL: 'http://127.0.0.1:9', ANTHROPIC_API_KEY: 'k' });
+    try {
+      // A file where the users' workspaces folder must go: creating the sandbox fails for real.
+      writeFileSync(path.join(t.platform.dataDir, 'workspaces'), 'not a folder');
+      const sessionId = await t.client.createSession();
+      const ws = await t.client.connect();
+      ws.subscribe(sessionId);
+      const messageId = await t.client.send(sessionId, 'hello');
+      const err = await ws.waitForEvent((e) => e.type === 'error' && e.messageId === messageId);
+      expect(err).toMatchObject({ code: 'CLAUDE_PROCESS_FAILED', retryable: true });
+      expect((err as { message: string }).message).toContain('could not be started');
+      await ws.waitForEvent((e) => e.type === 'status' && e.state === 'idle' && e.messageId === messageId);
+      expect(await t.platform.store.getMessage(sessionId, messageId)).toMatchObject({
+        text: 'hello',
+        status: 'failed',
+      });
+      expect(t.platform.sessions.activeCount).toBe(0);
+      ws.close();
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -123,7 +123,14 @@ export class SessionManager {
     let live = this.live.get(session.id);
     if (!live) {
       await events.append(session.id, [{ type: 'status', state: 'starting', messageId }]);
-      live = await this.start(session);
+      try {
+        live = await this.start(session);
+      } catch (e) {
+        this.o.log.error('could not start Claude', { sessionId: session.id, error: e });
+        const why = e instanceof Error ? e.message : String(e);
+        await this.fail(session.id, messageId, 'CLAUDE_PROCESS_FAILED', `Claude could not be started (${why}).`);
+        return;
+      }
     }
     clearTimeout(live.idleTimer);
     const outcome = new Promise<TurnOutcome>((resolve, reject) => {
@@ -245,6 +252,8 @@ export class SessionManager {
       clearTimeout(live.idleTimer);
       if (this.live.get(session.id) === live) this.live.delete(session.id);
       live.input.end();
+      // The loop can also end on our side (a store write failed): never leave the process behind.
+      if (live.process?.exitCode === null) live.query.close();
       live.current?.reject(endReason ?? new AppError('CLAUDE_PROCESS_FAILED', 'the process exited'));
       await events.append(session.id, [{ type: 'status', state: 'stopped', messageId: null }]).catch((e: unknown) => {
         log.error('could not store the stopped status', { sessionId: session.id, error: e });
