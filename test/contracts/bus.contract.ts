@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Bus, BusMessage } from '@agent-platform/core/ports';
+import { DeadLetterAttributes } from '@agent-platform/core/ports';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeadLetterAttributes } from '../../runner/src/bus/dead-letter.js';
 
 /** Settings the suite needs from the bus under test; `make` applies them. */
 export interface BusContractOptions {

@@ -1,5 +1,12 @@
 export type { Auth, LocalSignIn, Principal } from './auth.js';
-export type { Bus, BusHandler, BusMessage, PublishOptions } from './bus.js';
+export {
+  type Bus,
+  type BusHandler,
+  type BusMessage,
+  DeadLetterAttributes,
+  deadLetterErrorChars,
+  type PublishOptions,
+} from './bus.js';
 export { type Clock, systemClock } from './clock.js';
 export type { Sandbox, SandboxProcess, SandboxRuntime, SandboxSpawnOptions } from './sandbox.js';
 export type { NewMessage, NewSession, Store } from './store.js';

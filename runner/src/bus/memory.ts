@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Bus, BusHandler, BusMessage, PublishOptions } from '@agent-platform/core/ports';
-import { DeadLetterAttributes, deadLetterErrorChars } from './dead-letter.js';
-
-export { DeadLetterAttributes } from './dead-letter.js';
+import {
+  type Bus,
+  type BusHandler,
+  type BusMessage,
+  DeadLetterAttributes,
+  deadLetterErrorChars,
+  type PublishOptions,
+} from '@agent-platform/core/ports';
 
 export interface MemoryBusOptions {
   /** Wait before redelivering a nacked message the first time; doubles with each attempt. Default 100. */
