@@ -8,12 +8,16 @@ export const ErrorStatus = {
   UNAUTHENTICATED: 401,
   NOT_FOUND: 404,
   SESSION_NOT_FOUND: 404,
+  /** A user's spending limit is reached (402, as the Anthropic API answers billing problems). */
+  BUDGET_EXCEEDED: 402,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   CONFLICT: 409,
   MODEL_NOT_CONFIGURED: 503,
   CLAUDE_PROCESS_FAILED: 502,
   TURN_FAILED: 502,
+  /** The model proxy could not reach the upstream model API. */
+  MODEL_UPSTREAM_UNREACHABLE: 502,
   UNKNOWN_FRAME: 400,
   BAD_FRAME: 400,
   INTERNAL: 500,

@@ -24,6 +24,14 @@ export const RunnerConfig = z
     /** Where the built web app is; served at / when it exists. */
     WEB_DIST: z.string().default('web/dist'),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /** Each user's model spending limit per calendar month (UTC), in USD; unset means no limit. */
+    MONTHLY_BUDGET_USD: z.preprocess(
+      // `MONTHLY_BUDGET_USD=` (empty) means unset, not a budget of 0 that refuses every request.
+      (v) => (v === '' ? undefined : v),
+      z.coerce.number().finite().min(0).optional(),
+    ),
+    /** Port of the model proxy that sandboxes call instead of the model API; 0 picks a free one. */
+    MODEL_PROXY_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   })
   .transform((c) => ({
     port: c.PORT,
@@ -41,6 +49,14 @@ export const RunnerConfig = z
     signInToken: c.SIGNIN_TOKEN,
     webDist: path.resolve(c.WEB_DIST),
     logLevel: c.LOG_LEVEL,
+    modelProxy: {
+      port: c.MODEL_PROXY_PORT,
+      monthlyBudgetUsd: c.MONTHLY_BUDGET_USD,
+      /** Where the proxy forwards to, with which credential (kept apart: they go in different headers). */
+      upstreamUrl: c.ANTHROPIC_BASE_URL ?? 'https://api.anthropic.com',
+      upstreamApiKey: c.ANTHROPIC_API_KEY,
+      upstreamAuthToken: c.ANTHROPIC_API_KEY ? undefined : c.ANTHROPIC_AUTH_TOKEN,
+    },
   }));
 export type RunnerConfig = z.output<typeof RunnerConfig>;
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SessionContext, User } from '@agent-platform/core/domain';
-import type { NewMessage, NewSession, Store } from '@agent-platform/core/ports';
+import type { NewMessage, NewSession, Store, UsageRecord } from '@agent-platform/core/ports';
 import type { SessionEvent } from '@agent-platform/core/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -444,6 +444,91 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
         const broken = { ...e1!, seq: -1 } as SessionEvent;
         await expect(store.appendEvents([e0!, broken])).rejects.toThrow();
         expect(await store.lastEventSeq(s.id)).toBe(-1);
+      });
+    });
+
+    describe('usage', () => {
+      const usage = (userId: string, over: Partial<UsageRecord> = {}): UsageRecord => ({
+        id: id('usage'),
+        userId,
+        claudeSessionId: randomUUID(),
+        model: 'claude-sonnet-4-5-20250929',
+        inputTokens: 1200,
+        outputTokens: 340,
+        cacheReadTokens: 5000,
+        cacheCreationTokens: 17,
+        costUsd: 0.012345,
+        at: 1_700_000_000_000,
+        ...over,
+      });
+      const zero = {
+        costUsd: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        cacheReadTokens: 0,
+        cacheCreationTokens: 0,
+        responses: 0,
+      };
+
+      it('sums to zero for a user without usage', async () => {
+        expect(await store.usageSince(id('user'), 0)).toStrictEqual(zero);
+      });
+
+      it("sums a user's records since a time (inclusive), without other users' records", async () => {
+        const me = id('user');
+        const other = id('user');
+        await store.recordUsage(usage(me, { at: 999, inputTokens: 1, costUsd: 100 }));
+        await store.recordUsage(usage(me, { at: 1000, costUsd: 0.25, claudeSessionId: null }));
+        await store.recordUsage(
+          usage(me, {
+            at: 5000,
+            model: 'claude-haiku-4-5',
+            inputTokens: 3,
+            outputTokens: 4,
+            cacheReadTokens: 0,
+            cacheCreationTokens: 1,
+            costUsd: 0.5,
+          }),
+        );
+        await store.recordUsage(usage(other, { at: 2000, costUsd: 7 }));
+
+        const sum = await store.usageSince(me, 1000);
+        expect(sum).toStrictEqual({
+          costUsd: expect.closeTo(0.75, 12),
+          inputTokens: 1203,
+          outputTokens: 344,
+          cacheReadTokens: 5000,
+          cacheCreationTokens: 18,
+          responses: 2,
+        });
+        expect((await store.usageSince(me, 0)).responses).toBe(3);
+        expect(await store.usageSince(me, 5001)).toStrictEqual(zero);
+        expect(await store.usageSince(other, 0)).toMatchObject({ costUsd: 7, inputTokens: 1200, responses: 1 });
+      });
+
+      it('keeps cost exact enough to compare with a budget over many small records', async () => {
+        const me = id('user');
+        for (let i = 0; i < 100; i++) await store.recordUsage(usage(me, { costUsd: 0.01 }));
+        expect((await store.usageSince(me, 0)).costUsd).toBeCloseTo(1, 9);
+      });
+
+      it('is idempotent on id: a repeat (even with other numbers) counts once', async () => {
+        const me = id('user');
+        const first = usage(me, { costUsd: 1 });
+        await store.recordUsage(first);
+        await store.recordUsage(first);
+        await store.recordUsage({ ...first, costUsd: 50, inputTokens: 9 });
+        await Promise.all(Array.from({ length: 5 }, () => store.recordUsage(first)));
+        expect(await store.usageSince(me, 0)).toMatchObject({ costUsd: 1, inputTokens: 1200, responses: 1 });
+      });
+
+      it('refuses negative or fractional token counts and a non-finite cost, storing nothing', async () => {
+        const me = id('user');
+        await expect(store.recordUsage(usage(me, { inputTokens: -1 }))).rejects.toThrow(/inputTokens/);
+        await expect(store.recordUsage(usage(me, { outputTokens: 1.5 }))).rejects.toThrow(/outputTokens/);
+        await expect(store.recordUsage(usage(me, { costUsd: Number.NaN }))).rejects.toThrow(/costUsd/);
+        await expect(store.recordUsage(usage(me, { costUsd: -0.01 }))).rejects.toThrow(/costUsd/);
+        expect(await store.usageSince(me, 0)).toStrictEqual(zero);
       });
     });
   });

@@ -9,4 +9,4 @@ export {
 } from './bus.js';
 export { type Clock, systemClock } from './clock.js';
 export type { Sandbox, SandboxProcess, SandboxRuntime, SandboxSpawnOptions } from './sandbox.js';
-export type { NewMessage, NewSession, Store } from './store.js';
+export type { NewMessage, NewSession, Store, UsageRecord, UsageTotals } from './store.js';

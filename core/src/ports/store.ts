@@ -20,6 +20,41 @@ export interface NewMessage {
 }
 
 /**
+ * One model response's token usage, as metered by the runner's model proxy. Cost is worked out when
+ * the response ends (with the price of that day) and stored, so later price changes never rewrite
+ * what a month already cost.
+ */
+export interface UsageRecord {
+  /** Unique per model response: recording the same id again changes nothing (the first write wins). */
+  id: string;
+  userId: string;
+  /** Claude Code's session id (its `x-claude-code-session-id` header), when the caller sent one. */
+  claudeSessionId: string | null;
+  /** The model that answered, as the API reported it. */
+  model: string;
+  /** Non-negative integers, as the API's `usage` reports them. */
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheCreationTokens: number;
+  /** Non-negative, finite. */
+  costUsd: number;
+  /** When the response ended, ms since the epoch (an integer). */
+  at: number;
+}
+
+/** Sums over a user's usage records; all zero when there are none. */
+export interface UsageTotals {
+  costUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheCreationTokens: number;
+  /** How many records (model responses) were summed. */
+  responses: number;
+}
+
+/**
  * Persistence. Reads that take an owner return null for records of another owner, so callers
  * answer 404 without learning that the record exists.
  */
@@ -52,6 +87,11 @@ export interface Store {
   listEvents(sessionId: string, afterSeq: number, limit?: number): Promise<SessionEvent[]>;
   /** The greatest seq stored for the session, or -1. */
   lastEventSeq(sessionId: string): Promise<number>;
+
+  /** Stores a usage record unless one with its id exists (then it is a no-op). Refuses invalid numbers. */
+  recordUsage(u: UsageRecord): Promise<void>;
+  /** Sums the user's usage records with `at >= sinceMs`. */
+  usageSince(userId: string, sinceMs: number): Promise<UsageTotals>;
 
   close(): Promise<void>;
 }

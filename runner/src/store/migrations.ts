@@ -59,6 +59,27 @@ export const migrations: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'usage',
+    // One row per model response, written by the model proxy. The budget check sums a user's rows
+    // since the start of the month before every request, hence the (user_id, at) index.
+    sql: `
+      CREATE TABLE usage (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        claude_session_id TEXT,
+        model TEXT NOT NULL,
+        input_tokens INTEGER NOT NULL CHECK (input_tokens >= 0),
+        output_tokens INTEGER NOT NULL CHECK (output_tokens >= 0),
+        cache_read_tokens INTEGER NOT NULL CHECK (cache_read_tokens >= 0),
+        cache_creation_tokens INTEGER NOT NULL CHECK (cache_creation_tokens >= 0),
+        cost_usd REAL NOT NULL CHECK (cost_usd >= 0),
+        at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX usage_user_at ON usage (user_id, at);
+    `,
+  },
 ];
 
 /**

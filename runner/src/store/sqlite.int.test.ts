@@ -92,6 +92,29 @@ describe('SqliteStore', () => {
     expect(await second.listEvents('s1', -1)).toEqual([event]);
   });
 
+  it('upgrades a file written before usage metering and keeps its data', async () => {
+    const db = openRaw();
+    applyMigrations(db, migrations.slice(0, 1));
+    db.prepare('INSERT INTO users (id, name, email, created_at) VALUES (?, ?, ?, ?)').run('u1', 'Lee', null, 1);
+    const store = openStore();
+    expect(await store.getUser('u1')).toEqual({ id: 'u1', name: 'Lee', email: null, createdAt: 1 });
+    await store.recordUsage({
+      id: 'r1',
+      userId: 'u1',
+      claudeSessionId: null,
+      model: 'claude-haiku-4-5',
+      inputTokens: 1,
+      outputTokens: 2,
+      cacheReadTokens: 3,
+      cacheCreationTokens: 4,
+      costUsd: 0.5,
+      at: 10,
+    });
+    expect(await store.usageSince('u1', 0)).toMatchObject({ costUsd: 0.5, responses: 1 });
+    const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+    expect(versions).toEqual(migrations.map((m) => m.version));
+  });
+
   it('refuses to open a file migrated by a newer version', async () => {
     await openStore().close();
     openRaw().prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(999, Date.now());

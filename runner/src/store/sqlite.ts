@@ -1,6 +1,6 @@
 import type { Message, MessageStatus, Session, SessionContext, User } from '@agent-platform/core/domain';
 import { AppError } from '@agent-platform/core/errors';
-import type { NewMessage, NewSession, Store } from '@agent-platform/core/ports';
+import type { NewMessage, NewSession, Store, UsageRecord, UsageTotals } from '@agent-platform/core/ports';
 import { type SessionCursor, SessionEvent } from '@agent-platform/core/protocol';
 import Database from 'better-sqlite3';
 import { applyMigrations } from './migrations.js';
@@ -37,6 +37,28 @@ interface MessageRow {
   text: string;
   status: MessageStatus;
   created_at: number;
+}
+
+interface UsageRow {
+  id: string;
+  user_id: string;
+  claude_session_id: string | null;
+  model: string;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_creation_tokens: number;
+  cost_usd: number;
+  at: number;
+}
+
+interface UsageSumRow {
+  cost_usd: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_creation_tokens: number;
+  responses: number;
 }
 
 interface EventRow {
@@ -156,6 +178,22 @@ export class SqliteStore implements Store {
         'SELECT session_id, seq, payload FROM events WHERE session_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?',
       ),
       lastEventSeq: db.prepare<[string], number | null>('SELECT MAX(seq) FROM events WHERE session_id = ?').pluck(),
+
+      // DO NOTHING on a repeated id: a retried write of the same response must not count twice.
+      insertUsage: db.prepare<[UsageRow]>(
+        `INSERT INTO usage (id, user_id, claude_session_id, model, input_tokens, output_tokens, cache_read_tokens,
+           cache_creation_tokens, cost_usd, at)
+         VALUES (@id, @user_id, @claude_session_id, @model, @input_tokens, @output_tokens, @cache_read_tokens,
+           @cache_creation_tokens, @cost_usd, @at)
+         ON CONFLICT (id) DO NOTHING`,
+      ),
+      // TOTAL, not SUM: it is 0.0 rather than NULL over no rows, and a float for cost_usd always.
+      usageSince: db.prepare<[string, number], UsageSumRow>(
+        `SELECT TOTAL(cost_usd) AS cost_usd, TOTAL(input_tokens) AS input_tokens, TOTAL(output_tokens) AS output_tokens,
+           TOTAL(cache_read_tokens) AS cache_read_tokens, TOTAL(cache_creation_tokens) AS cache_creation_tokens,
+           COUNT(*) AS responses
+         FROM usage WHERE user_id = ? AND at >= ?`,
+      ),
     };
 
     // IMMEDIATE: take the write lock up front, so a read-then-write transaction never fails half
@@ -314,8 +352,50 @@ export class SqliteStore implements Store {
     return this.stmt.lastEventSeq.get(sessionId) ?? -1;
   }
 
+  async recordUsage(u: UsageRecord): Promise<void> {
+    validateUsage(u);
+    this.stmt.insertUsage.run({
+      id: u.id,
+      user_id: u.userId,
+      claude_session_id: u.claudeSessionId,
+      model: u.model,
+      input_tokens: u.inputTokens,
+      output_tokens: u.outputTokens,
+      cache_read_tokens: u.cacheReadTokens,
+      cache_creation_tokens: u.cacheCreationTokens,
+      cost_usd: u.costUsd,
+      at: u.at,
+    });
+  }
+
+  async usageSince(userId: string, sinceMs: number): Promise<UsageTotals> {
+    const r = this.stmt.usageSince.get(userId, sinceMs);
+    if (!r) throw new Error('usageSince: an aggregate query returned no row.');
+    return {
+      costUsd: r.cost_usd,
+      inputTokens: r.input_tokens,
+      outputTokens: r.output_tokens,
+      cacheReadTokens: r.cache_read_tokens,
+      cacheCreationTokens: r.cache_creation_tokens,
+      responses: r.responses,
+    };
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
+  }
+}
+
+/** Refused here with the field's name rather than by a CHECK constraint that names none. */
+function validateUsage(u: UsageRecord): void {
+  const counts = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheCreationTokens', 'at'] as const;
+  for (const k of counts) {
+    if (!Number.isSafeInteger(u[k]) || u[k] < 0) {
+      throw new RangeError(`recordUsage: ${k} must be a non-negative integer, got ${u[k]}.`);
+    }
+  }
+  if (!Number.isFinite(u.costUsd) || u.costUsd < 0) {
+    throw new RangeError(`recordUsage: costUsd must be a finite non-negative number, got ${u.costUsd}.`);
   }
 }
 
