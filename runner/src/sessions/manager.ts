@@ -149,7 +149,8 @@ export class SessionManager {
       const result = await outcome;
       if (result.isError) {
         const detail = result.errors.join('; ') || result.subtype;
-        await this.fail(session.id, messageId, 'TURN_FAILED', `Claude could not finish this turn: ${detail}`);
+        const code = result.apiErrorStatus === 402 ? 'BUDGET_EXCEEDED' : 'TURN_FAILED';
+        await this.fail(session.id, messageId, code, `Claude could not finish this turn: ${detail}`);
       } else {
         await store.setMessageStatus(session.id, messageId, 'done');
       }

@@ -122,7 +122,34 @@ describe('EventMapper', () => {
         messageId: 'm1',
       },
     ]);
-    expect(out.outcome).toEqual({ isError: false, subtype: 'success', totalCostUsd: 0.5, errors: [] });
+    expect(out.outcome).toEqual({
+      isError: false,
+      subtype: 'success',
+      totalCostUsd: 0.5,
+      errors: [],
+      apiErrorStatus: null,
+    });
+  });
+
+  it('carries the text and status of an API error that ended the turn', () => {
+    const out = mapper().map(
+      sdk({
+        type: 'result',
+        subtype: 'success',
+        is_error: true,
+        api_error_status: 402,
+        result: 'API Error: 402 Your monthly budget is spent',
+        duration_ms: 10,
+        num_turns: 1,
+        total_cost_usd: 0,
+        usage: { input_tokens: 0, output_tokens: 0 },
+      }),
+    );
+    expect(out.outcome).toMatchObject({
+      isError: true,
+      apiErrorStatus: 402,
+      errors: ['API Error: 402 Your monthly budget is spent'],
+    });
   });
 });
 

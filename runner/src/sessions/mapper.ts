@@ -8,7 +8,10 @@ export interface TurnOutcome {
   subtype: string;
   /** Claude Code's running total for this query() call (see `costOfTurn`). */
   totalCostUsd: number;
+  /** Why the turn failed, in words: the SDK's errors, or the API error text Claude Code reported. */
   errors: string[];
+  /** The HTTP status of the model API error that ended the turn, when one did (402: budget spent). */
+  apiErrorStatus: number | null;
 }
 
 export interface Mapped {
@@ -114,7 +117,9 @@ export class EventMapper {
           cacheReadTokens: u.cache_read_input_tokens ?? 0,
           cacheCreationTokens: u.cache_creation_input_tokens ?? 0,
         };
-        const errors = msg.subtype === 'success' ? [] : msg.errors;
+        // An API error ends a turn as a "success" with is_error set; its text is in `result`.
+        const errors = msg.subtype === 'success' ? (msg.is_error && msg.result ? [msg.result] : []) : msg.errors;
+        const apiErrorStatus = msg.subtype === 'success' ? (msg.api_error_status ?? null) : null;
         return {
           // costUsd is filled in by the session, which knows the running total before this turn.
           events: [
@@ -129,7 +134,13 @@ export class EventMapper {
               messageId,
             },
           ],
-          outcome: { isError: msg.is_error, subtype: msg.subtype, totalCostUsd: msg.total_cost_usd, errors },
+          outcome: {
+            isError: msg.is_error,
+            subtype: msg.subtype,
+            totalCostUsd: msg.total_cost_usd,
+            errors,
+            apiErrorStatus,
+          },
         };
       }
 
