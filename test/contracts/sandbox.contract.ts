@@ -67,6 +67,13 @@ export function describeSandboxContract(
       expect(r).toEqual({ out: 'got:hello\n', code: 3 });
     });
 
+    it('survives input written to a process that has already exited', async () => {
+      const s = await runtime.ensure(user('a'));
+      for (let i = 0; i < 20; i++) {
+        expect(await run(runtime, s, 'exit 0', 'x'.repeat(256 * 1024))).toEqual({ out: '', code: 0 });
+      }
+    });
+
     it('keeps the workspace files across stop and start', async () => {
       const s = await runtime.ensure(user('p'));
       expect((await run(runtime, s, 'echo kept > note.txt')).code).toBe(0);

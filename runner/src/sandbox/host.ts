@@ -59,6 +59,9 @@ export class HostRuntime implements SandboxRuntime {
     });
     // The SDK listens for 'error' too and ends the session; this only keeps the reason in the log.
     child.on('error', (e) => this.opts.onStderr?.(sandbox.userId, `process error: ${e.message}`));
+    // Writing to a process that has just exited fails with EPIPE on its stdin; the exit is what
+    // matters, and an unhandled stream error would take the whole runner down.
+    child.stdin.on('error', (e) => this.opts.onStderr?.(sandbox.userId, `stdin: ${e.message}`));
     const proc = child as unknown as SandboxProcess;
     this.processes.add(proc);
     child.once('exit', () => this.processes.delete(proc));
