@@ -135,7 +135,8 @@ cleanup() {
   else
     rm -rf "$work"
   fi
-  [ "$rc" = 0 ] || echo "build-offline.sh: FAILED after $(since "$t0") (exit $rc)" >&2
+  if [ "$rc" = 0 ]; then say "done in $(since "$t0") (with clean-up)"
+  else echo "build-offline.sh: FAILED after $(since "$t0") (exit $rc)" >&2; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -163,6 +164,14 @@ in_root() {
   chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb DEBIAN_FRONTEND=noninteractive \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
 }
+run_setup() { # $1: phase; apt's chatter goes to a log, shown when the phase fails
+  local log="$work/setup-$1.log"
+  if ! in_root sh /tmp/workspace-build/setup.sh "$1" >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    die "setup.sh $1 failed in the chroot (last lines above)"
+  fi
+  grep '^setup.sh:' "$log" || true
+}
 tar_root() { # $1: output ("-" for stdout)
   tar --numeric-owner -C "$root" -c -f "$1" \
     --exclude='./proc/*' --exclude='./sys/*' --exclude='./dev/*' --exclude='./tmp/workspace-build' .
@@ -188,7 +197,7 @@ else
   mkdir -p "$root/var/cache/apt/archives"
   mount --bind "$CACHE_DIR/debs" "$root/var/cache/apt/archives"  # downloaded .debs persist
   stage
-  in_root sh /tmp/workspace-build/setup.sh packages
+  run_setup packages
   unmount_all
   say "base: packages installed ($(since "$t"))"
   t=$(date +%s.%N)
@@ -201,7 +210,7 @@ fi
 t=$(date +%s.%N)
 enter
 stage
-in_root sh /tmp/workspace-build/setup.sh configure
+run_setup configure
 unmount_all
 rm -rf "$root/tmp/workspace-build" "$root/usr/sbin/policy-rc.d"
 : >"$root/etc/resolv.conf"  # Docker provides resolv.conf, hosts and hostname at run time
@@ -220,10 +229,14 @@ done < <(sed -n '/^# >>> image config/,/^# <<< image config/p' "$here/Dockerfile
   | grep -E '^(ENV|LABEL|USER|WORKDIR|ENTRYPOINT|CMD|STOPSIGNAL) ')
 [ "${#changes[@]}" -ge 10 ] || die "found too few image config lines in $here/Dockerfile"
 changes+=(--change "LABEL agent-platform.workspace.inputs=$hash")
+previous=$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)  # with --force
 tar_root - | docker import "${changes[@]}" --message "build-offline.sh $hash" - "$tag" >/dev/null
 docker tag "$tag" "$IMAGE:latest"
 say "import: $tag ($(since "$t"))"
 
+if [ -n "$previous" ] && [ "$previous" != "$(docker image inspect -f '{{.Id}}' "$tag")" ]; then
+  docker image rm "$previous" >/dev/null 2>&1 || true
+fi
 # older hash tags of this image go (an image a container still uses stays)
 docker image ls "$IMAGE" --format '{{.Tag}}' | grep -E '^[0-9a-f]{12}$' | grep -vx "$hash" \
   | while read -r old; do docker image rm "$IMAGE:$old" >/dev/null 2>&1 && say "removed old $IMAGE:$old"; done || true

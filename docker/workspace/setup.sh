@@ -110,7 +110,7 @@ for path in sorted({"/etc/matplotlibrc", os.path.realpath(os.path.join(data, "ma
         out.append(line)
     out += [f"{k}: {v}  # agent-platform workspace" for k, v in settings.items() if k not in seen]
     open(path, "w", encoding="utf-8").write("\n".join(out) + "\n")
-    print(f"  edited {path}")
+    print(f"setup.sh:   edited {path}")
 EOF
   rm -rf /tmp/mpl-setup
 
@@ -143,7 +143,7 @@ for p in (path, themed):
     missing = [c for c in "한글 차트" if c != " " and font.get_char_index(ord(c)) == 0]
     if missing:
         raise SystemExit(f"setup.sh: error: {p} has no glyph for {missing}")
-print(f"  sans-serif -> {path}; after seaborn set_theme -> {themed}")
+print(f"setup.sh:   sans-serif -> {path}; after seaborn set_theme -> {themed}")
 EOF
   chown -R 1000:1000 /home/agent
 
