@@ -365,6 +365,17 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
         expect(await store.listEvents(s.id, -1)).toEqual([]);
       });
 
+      it("sums a session's turn costs, and only that session's", async () => {
+        const s = await ownedSession();
+        const other = await ownedSession();
+        expect(await store.sessionCostUsd(s.id)).toBe(0);
+        // Every seventh event is a turn.result costing 0.012345: 20 events hold three.
+        await store.appendEvents(eventsFor(s.id, 0, 20));
+        await store.appendEvents(eventsFor(other.id, 0, 7));
+        expect(await store.sessionCostUsd(s.id)).toBeCloseTo(3 * 0.012345, 9);
+        expect(await store.sessionCostUsd(other.id)).toBeCloseTo(0.012345, 9);
+      });
+
       it('round-trips every event type exactly', async () => {
         const s = await ownedSession();
         const events = eventsFor(s.id, 0, 7);

@@ -7,7 +7,7 @@ import type { LocalPlatform } from '@agent-platform/runner/local';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { modelEnv, startTestPlatform, type TestPlatform } from '../fixtures/platform.js';
 import type { PlatformClient } from '../fixtures/platform-client.js';
-import { conversationTexts, type ScriptedModel, startScriptedModel, toolResults } from '../fixtures/scripted-model.js';
+import { type ScriptedModel, startScriptedModel, toolResults, transcriptText } from '../fixtures/scripted-model.js';
 
 let model: ScriptedModel;
 let test: TestPlatform;
@@ -58,9 +58,7 @@ describe('a conversation with Claude Code', () => {
     // Every event is numbered in order, without gaps.
     expect(ws.events.map((e) => e.seq)).toEqual(ws.events.map((_, i) => i));
     // The second request carries the first exchange.
-    const texts = conversationTexts(model.requests.at(-1)!)
-      .map((t) => t.text)
-      .join('\n');
+    const texts = transcriptText(model.requests.at(-1)!);
     expect(texts).toContain('first message');
     expect(texts).toContain('Hello there, friend.');
     ws.close();
@@ -107,12 +105,7 @@ describe('a conversation with Claude Code', () => {
 
     model.script([
       {
-        expect: (req) =>
-          expect(
-            conversationTexts(req)
-              .map((t) => t.text)
-              .join('\n'),
-          ).toContain('PELICAN'),
+        expect: (req) => expect(transcriptText(req)).toContain('PELICAN'),
         text: 'The code word was PELICAN.',
       },
     ]);

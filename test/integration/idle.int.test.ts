@@ -1,7 +1,7 @@
 /** An idle conversation's Claude process ends after SESSION_IDLE_MS; the next message resumes it. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { modelEnv, startTestPlatform, type TestPlatform } from '../fixtures/platform.js';
-import { conversationTexts, type ScriptedModel, startScriptedModel } from '../fixtures/scripted-model.js';
+import { type ScriptedModel, startScriptedModel, transcriptText } from '../fixtures/scripted-model.js';
 
 let model: ScriptedModel;
 let test: TestPlatform;
@@ -31,12 +31,7 @@ it('stops an idle Claude process and resumes the conversation on the next messag
 
   model.script([
     {
-      expect: (req) =>
-        expect(
-          conversationTexts(req)
-            .map((t) => t.text)
-            .join('\n'),
-        ).toContain('ORCHID'),
+      expect: (req) => expect(transcriptText(req)).toContain('ORCHID'),
       text: 'It was ORCHID.',
     },
   ]);

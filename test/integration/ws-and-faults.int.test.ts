@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Limits } from '@agent-platform/core/domain';
 import { WsCloseCode } from '@agent-platform/core/protocol';
 import type { LocalPlatform } from '@agent-platform/runner/local';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestPlatform, type TestPlatform } from '../fixtures/platform.js';
@@ -73,6 +74,36 @@ describe('WebSocket input', () => {
       code: 'SESSION_NOT_FOUND',
       sessionId: 'foreign',
     });
+    ws.close();
+  });
+});
+
+describe('a replay that fails', () => {
+  it('answers with an error, keeps the connection, and leaves no half-made subscription behind', async () => {
+    // Corrupt rows, written behind the store's back: the ownership check passes, the replay fails.
+    const broken: string[] = [];
+    const db = new Database(path.join(platform.dataDir, 'platform.db'));
+    for (let i = 0; i < 21; i++) {
+      const id = await client.createSession();
+      db.prepare(
+        'INSERT INTO events (session_id, seq, type, message_id, at, payload) VALUES (?, 0, ?, NULL, 1, ?)',
+      ).run(id, 'status', '{"v":1,"type":"status","state":"dancing"}');
+      broken.push(id);
+    }
+    db.close();
+    const ws = await client.connect();
+    const failures = () => ws.frames.filter((f) => f.type === 'error' && f.code === 'INTERNAL').length;
+    for (const [i, id] of broken.entries()) {
+      ws.subscribe(id);
+      await ws.waitForFrame(() => failures() > i);
+    }
+    expect(ws.frames.filter((f) => f.type === 'error' && f.code === 'INTERNAL')).toHaveLength(21);
+    expect(ws.frames.some((f) => f.type === 'subscribed')).toBe(false);
+    // Failed subscriptions hold no place: a good one is still accepted (at most 20 may be live).
+    const good = await client.createSession();
+    ws.subscribe(good);
+    await ws.waitForFrame((f) => f.type === 'subscribed' && f.sessionId === good);
+    expect(ws.closed).toBeNull();
     ws.close();
   });
 });

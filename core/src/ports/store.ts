@@ -87,6 +87,8 @@ export interface Store {
   listEvents(sessionId: string, afterSeq: number, limit?: number): Promise<SessionEvent[]>;
   /** The greatest seq stored for the session, or -1. */
   lastEventSeq(sessionId: string): Promise<number>;
+  /** The sum of the session's turn.result costs (0 when none): what the conversation has cost so far. */
+  sessionCostUsd(sessionId: string): Promise<number>;
 
   /** Stores a usage record unless one with its id exists (then it is a no-op). Refuses invalid numbers. */
   recordUsage(u: UsageRecord): Promise<void>;

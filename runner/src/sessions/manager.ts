@@ -183,7 +183,7 @@ export class SessionManager {
   private async start(session: Session): Promise<LiveSession> {
     const { runtime, log } = this.o;
     const sandbox = await runtime.ensure(session.ownerId);
-    const countedCostUsd = session.claudeSessionId ? await this.costSoFar(session.id) : 0;
+    const countedCostUsd = session.claudeSessionId ? await this.o.store.sessionCostUsd(session.id) : 0;
     const input = new AsyncQueue<SDKUserMessage>();
     // The SDK may spawn before query() returns; the process is kept here until `live` exists.
     const spawned: { process: SandboxProcess | undefined } = { process: undefined };
@@ -260,12 +260,6 @@ export class SessionManager {
         log.error('could not store the stopped status', { sessionId: session.id, error: e });
       });
     }
-  }
-
-  private async costSoFar(sessionId: string): Promise<number> {
-    let total = 0;
-    for (const e of await this.o.store.listEvents(sessionId, -1)) if (e.type === 'turn.result') total += e.costUsd;
-    return total;
   }
 }
 

@@ -178,6 +178,11 @@ export class SqliteStore implements Store {
         'SELECT session_id, seq, payload FROM events WHERE session_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?',
       ),
       lastEventSeq: db.prepare<[string], number | null>('SELECT MAX(seq) FROM events WHERE session_id = ?').pluck(),
+      sessionCostUsd: db
+        .prepare<[string], number | null>(
+          "SELECT SUM(json_extract(payload, '$.costUsd')) FROM events WHERE session_id = ? AND type = 'turn.result'",
+        )
+        .pluck(),
 
       // DO NOTHING on a repeated id: a retried write of the same response must not count twice.
       insertUsage: db.prepare<[UsageRow]>(
@@ -350,6 +355,10 @@ export class SqliteStore implements Store {
 
   async lastEventSeq(sessionId: string): Promise<number> {
     return this.stmt.lastEventSeq.get(sessionId) ?? -1;
+  }
+
+  async sessionCostUsd(sessionId: string): Promise<number> {
+    return this.stmt.sessionCostUsd.get(sessionId) ?? 0;
   }
 
   async recordUsage(u: UsageRecord): Promise<void> {

@@ -147,7 +147,15 @@ export function attachWebSocket(o: WsOptions): { close: () => Promise<void>; wss
     };
     const stop = o.events.listen(sessionId, (e) => (buffer ? buffer.push(e) : deliver(e)));
     c.subs.set(sessionId, stop);
-    const stored = await o.store.listEvents(sessionId, afterSeq);
+    let stored: SessionEvent[];
+    try {
+      stored = await o.store.listEvents(sessionId, afterSeq);
+    } catch (e) {
+      // Without its replay the subscription would miss events; drop it (and its growing buffer).
+      stop();
+      if (c.subs.get(sessionId) === stop) c.subs.delete(sessionId);
+      throw e;
+    }
     for (const e of stored) deliver(e);
     const pending: SessionEvent[] = buffer;
     buffer = null;
