@@ -15,6 +15,8 @@ export const ErrorStatus = {
   CONFLICT: 409,
   MODEL_NOT_CONFIGURED: 503,
   CLAUDE_PROCESS_FAILED: 502,
+  /** The user's sandbox could not be made ready (details.reason says why). */
+  SANDBOX_UNAVAILABLE: 503,
   TURN_FAILED: 502,
   /** The model proxy could not reach the upstream model API. */
   MODEL_UPSTREAM_UNREACHABLE: 502,

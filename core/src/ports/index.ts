@@ -8,5 +8,12 @@ export {
   type PublishOptions,
 } from './bus.js';
 export { type Clock, systemClock } from './clock.js';
-export type { Sandbox, SandboxProcess, SandboxRuntime, SandboxSpawnOptions } from './sandbox.js';
+export type {
+  Sandbox,
+  SandboxEnsureOptions,
+  SandboxProcess,
+  SandboxRuntime,
+  SandboxSpawnOptions,
+  SandboxStateChange,
+} from './sandbox.js';
 export type { NewMessage, NewSession, Store, UsageRecord, UsageTotals } from './store.js';

@@ -10,6 +10,32 @@ export interface Sandbox {
   homeDir: string;
   /** Working directory for chat sessions, inside the sandbox. */
   workspaceDir: string;
+  /**
+   * This incarnation of the sandbox (a container id, a process group): changes when it is made
+   * again, so per-sandbox credentials can be issued and revoked with it.
+   */
+  sandboxId: string;
+  /** The address at which processes in the sandbox reach the runner (its model proxy). */
+  runnerAddress: string;
+}
+
+/** A change in a sandbox's life, reported by the runtime (see SandboxEvent in the protocol). */
+export type SandboxStateChange =
+  | { state: 'starting'; step: 'pool' | 'create' | 'start'; progress: number }
+  | { state: 'ready'; ms: number }
+  | { state: 'stopped'; why: 'idle' | 'shutdown' | 'request' }
+  | {
+      state: 'failed';
+      reason: 'oom' | 'exited' | 'start_failed' | 'image_missing' | 'engine_unreachable';
+      exitCode?: number | undefined;
+      message: string;
+    }
+  /** The incarnation is gone for good (its credentials must be revoked). */
+  | { state: 'removed'; sandboxId: string };
+
+export interface SandboxEnsureOptions {
+  /** Progress while the sandbox is being made ready, for the user who is waiting. */
+  onState?: (change: SandboxStateChange) => void;
 }
 
 export interface SandboxSpawnOptions {
@@ -39,11 +65,19 @@ export interface SandboxProcess {
 
 export interface SandboxRuntime {
   readonly kind: 'host' | 'bubblewrap' | 'docker';
-  /** Makes sure the user's sandbox exists and runs; idempotent. */
-  ensure(userId: string): Promise<Sandbox>;
+  /**
+   * Makes sure the user's sandbox exists and runs; idempotent. Throws an AppError with code
+   * SANDBOX_UNAVAILABLE (details.reason as in SandboxStateChange) when it cannot be made ready.
+   */
+  ensure(userId: string, opts?: SandboxEnsureOptions): Promise<Sandbox>;
   /** Starts a process in the user's sandbox (the sandbox must have been ensured). */
   spawn(sandbox: Sandbox, opts: SandboxSpawnOptions): SandboxProcess;
   /** Stops the user's sandbox (its files stay). */
   stop(userId: string): Promise<void>;
+  /**
+   * Every state change of every sandbox after `ensure` (died, OOM, idle stop, removed). Returns
+   * the function that unsubscribes.
+   */
+  watch(listener: (userId: string, change: SandboxStateChange) => void): () => void;
   close(): Promise<void>;
 }

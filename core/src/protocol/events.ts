@@ -101,8 +101,42 @@ export const ErrorEvent = z.object({
   retryable: z.boolean(),
 });
 
+/** Where the user's sandbox (their workspace container) stands, for the browser's status line. */
+export const SandboxEventState = z.enum([
+  /** Being made ready (from the warm pool, created, or started again); `progress` runs 0..1. */
+  'starting',
+  /** Ready; `ms` says how long it took. */
+  'ready',
+  /** Stopped after idling (files kept); the next message starts it again. */
+  'stopped',
+  /** Could not start, or died: `reason` and `message` say why; the next message makes it again. */
+  'failed',
+]);
+export type SandboxEventState = z.infer<typeof SandboxEventState>;
+
+export const SandboxFailure = z.enum(['oom', 'exited', 'start_failed', 'image_missing', 'engine_unreachable']);
+export type SandboxFailure = z.infer<typeof SandboxFailure>;
+
+export const SandboxEvent = z.object({
+  ...base,
+  type: z.literal('sandbox'),
+  state: SandboxEventState,
+  /** The runtime: docker, bubblewrap or host. */
+  runtime: z.string(),
+  /** 0..1 while starting. */
+  progress: z.number().min(0).max(1).optional(),
+  /** What is being done while starting: pool, create, start. */
+  step: z.string().optional(),
+  ms: z.number().nonnegative().optional(),
+  reason: SandboxFailure.optional(),
+  exitCode: z.number().int().optional(),
+  /** A sentence for the user (on failure: what happened and what happens next). */
+  message: z.string().optional(),
+});
+
 export const SessionEvent = z.discriminatedUnion('type', [
   StatusEvent,
+  SandboxEvent,
   AssistantDeltaEvent,
   AssistantMessageEvent,
   ToolUseEvent,

@@ -2,7 +2,13 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Sandbox, SandboxProcess, SandboxRuntime, SandboxSpawnOptions } from '@agent-platform/core/ports';
+import type {
+  Sandbox,
+  SandboxProcess,
+  SandboxRuntime,
+  SandboxSpawnOptions,
+  SandboxStateChange,
+} from '@agent-platform/core/ports';
 
 export interface HostRuntimeOptions {
   /** Users' folders are made under `<dataDir>/workspaces/<hash of user id>`. */
@@ -31,7 +37,15 @@ export class HostRuntime implements SandboxRuntime {
     const workspaceDir = path.join(homeDir, 'workspace');
     mkdirSync(workspaceDir, { recursive: true });
     mkdirSync(path.join(homeDir, '.tmp'), { recursive: true });
-    return { userId, runtime: this.kind, homeDir, workspaceDir };
+    return {
+      userId,
+      runtime: this.kind,
+      homeDir,
+      workspaceDir,
+      // One folder, one incarnation: the folder is the sandbox.
+      sandboxId: `host-${sandboxName(userId)}`,
+      runnerAddress: '127.0.0.1',
+    };
   }
 
   spawn(sandbox: Sandbox, opts: SandboxSpawnOptions): SandboxProcess {
@@ -69,6 +83,11 @@ export class HostRuntime implements SandboxRuntime {
   }
 
   async stop(_userId: string): Promise<void> {}
+
+  watch(_listener: (userId: string, change: SandboxStateChange) => void): () => void {
+    // A folder does not die or idle: there is nothing to report.
+    return () => {};
+  }
 
   async close(): Promise<void> {
     for (const p of this.processes) p.kill('SIGTERM');
