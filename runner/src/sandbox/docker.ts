@@ -258,11 +258,18 @@ export class DockerRuntime implements SandboxRuntime {
     }
   }
 
-  private describeFailure(e: unknown): { reason: 'image_missing' | 'engine_unreachable' | 'start_failed'; message: string } {
-    if (e instanceof AppError && e.details?.reason === 'image_missing') return { reason: 'image_missing', message: e.message };
+  private describeFailure(e: unknown): {
+    reason: 'image_missing' | 'engine_unreachable' | 'start_failed';
+    message: string;
+  } {
+    if (e instanceof AppError && e.details?.reason === 'image_missing')
+      return { reason: 'image_missing', message: e.message };
     const code = (e as { code?: string } | null)?.code;
     if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES') {
-      return { reason: 'engine_unreachable', message: 'The Docker engine does not answer, so your workspace cannot start.' };
+      return {
+        reason: 'engine_unreachable',
+        message: 'The Docker engine does not answer, so your workspace cannot start.',
+      };
     }
     if (isNotFound(e) && String((e as Error).message).includes('image')) return this.imageMissing();
     const why = e instanceof Error ? e.message : String(e);
@@ -370,7 +377,8 @@ export class DockerRuntime implements SandboxRuntime {
     } catch (e) {
       // 304: already stopped; 404: already gone. Either way it is not running.
       const status = (e as { statusCode?: number }).statusCode;
-      if (status !== 304 && !isNotFound(e)) this.o.log.warn('could not stop a sandbox', { userId: slot.userId, error: e });
+      if (status !== 304 && !isNotFound(e))
+        this.o.log.warn('could not stop a sandbox', { userId: slot.userId, error: e });
     }
     this.emit(slot.userId, { state: 'stopped', why });
   }
@@ -378,7 +386,7 @@ export class DockerRuntime implements SandboxRuntime {
   /** Reports deaths the runtime did not cause (OOM, killed, crashed). */
   private async watchEngine(): Promise<void> {
     const stream = await this.o.docker.getEvents({
-      filters: { type: ['container'], event: ['die'], label: [`${LABEL_INSTANCE}=${this.o.instance}`] },
+      filters: { type: ['container'], event: ['die', 'oom'], label: [`${LABEL_INSTANCE}=${this.o.instance}`] },
     });
     this.events = stream;
     let buf = '';
@@ -396,7 +404,7 @@ export class DockerRuntime implements SandboxRuntime {
   }
 
   private async onEngineEvent(line: string): Promise<void> {
-    let ev: { Actor?: { ID?: string; Attributes?: Record<string, string> } };
+    let ev: { Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
     try {
       ev = JSON.parse(line);
     } catch {
@@ -407,17 +415,29 @@ export class DockerRuntime implements SandboxRuntime {
     if (!userId) return;
     const slot = this.slots.get(userId);
     if (!slot || slot.stopping || slot.sandbox.sandboxId !== ev.Actor?.ID) return;
+    const mib = Math.round(this.limits.memoryBytes / 1024 ** 2);
+    const limit = mib % 1024 === 0 ? `${mib / 1024} GiB` : `${mib} MiB`;
+    if (ev.Action === 'oom') {
+      // The kernel stopped a process in the container at the memory limit; the container itself
+      // usually lives on (if it dies too, the 'die' that follows says so).
+      this.emit(userId, {
+        state: 'failed',
+        reason: 'oom',
+        message: `A program in your workspace needed more than ${limit} of memory and was stopped. Your files are kept.`,
+      });
+      return;
+    }
     this.forget(userId);
     const info = await slot.container.inspect().catch(() => null);
     const exitCode = info?.State.ExitCode ?? Number(ev.Actor?.Attributes?.exitCode ?? Number.NaN);
     const oom = info?.State.OOMKilled === true;
-    const gib = (this.limits.memoryBytes / 1024 ** 3).toFixed(this.limits.memoryBytes % 1024 ** 3 === 0 ? 0 : 1);
+    const gib = limit;
     this.emit(userId, {
       state: 'failed',
       reason: oom ? 'oom' : 'exited',
       exitCode: Number.isFinite(exitCode) ? exitCode : undefined,
       message: oom
-        ? `Your workspace ran out of memory (${gib} GiB) and was stopped. Your files are kept; send a message to start it again.`
+        ? `Your workspace ran out of memory (${gib}) and was stopped. Your files are kept; send a message to start it again.`
         : `Your workspace stopped unexpectedly (exit code ${exitCode}). Your files are kept; send a message to start it again.`,
     });
   }
