@@ -18,7 +18,30 @@ export const RunnerConfig = z
     CLAUDE_MODEL: z.string().optional(),
     /** A Claude process with no turn for this long is ended; the next message resumes it. */
     SESSION_IDLE_MS: ms(10 * 60_000),
-    SANDBOX: z.enum(['auto', 'host']).default('auto'),
+    /** auto: Docker when an engine answers, else bubblewrap when installed, else the host. */
+    SANDBOX: z.enum(['auto', 'docker', 'bubblewrap', 'host']).default('auto'),
+    SANDBOX_IMAGE: z.string().min(1).default('agent-platform/workspace:latest'),
+    SANDBOX_MEMORY_MB: z.coerce.number().int().min(64).default(1024),
+    SANDBOX_CPUS: z.coerce.number().positive().max(64).default(1),
+    SANDBOX_PIDS: z.coerce.number().int().min(16).default(256),
+    /** A sandbox container with no Claude process for this long is stopped (files kept); 0: never. */
+    SANDBOX_IDLE_MS: ms(15 * 60_000),
+    /** Started, unassigned containers kept ready so a new user's first sandbox is instant. */
+    SANDBOX_WARM_POOL: z.coerce.number().int().min(0).max(50).default(0),
+    SANDBOX_NETWORK: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/)
+      .default('agent-platform-sandboxes'),
+    /** The sandbox network's subnet (CIDR); Docker picks a free one when unset. */
+    SANDBOX_SUBNET: z
+      .string()
+      .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'a CIDR such as 172.30.0.0/24')
+      .optional(),
+    /** Names this runner's containers (ap-<instance>-...), so two runners on one engine stay apart. */
+    SANDBOX_INSTANCE: z
+      .string()
+      .regex(/^[a-z0-9]{1,16}$/, 'lowercase letters and digits, up to 16')
+      .default('local'),
     /** Fixes the local sign-in token (otherwise kept in DATA_DIR/signin-token). */
     SIGNIN_TOKEN: z.string().min(16).optional(),
     /** Where the built web app is; served at / when it exists. */
@@ -45,7 +68,16 @@ export const RunnerConfig = z
       configured: Boolean(c.ANTHROPIC_API_KEY || c.ANTHROPIC_AUTH_TOKEN || c.ANTHROPIC_BASE_URL),
     },
     sessionIdleMs: c.SESSION_IDLE_MS,
-    sandbox: c.SANDBOX,
+    sandbox: {
+      kind: c.SANDBOX,
+      image: c.SANDBOX_IMAGE,
+      limits: { memoryBytes: c.SANDBOX_MEMORY_MB * 1024 * 1024, cpus: c.SANDBOX_CPUS, pids: c.SANDBOX_PIDS },
+      idleMs: c.SANDBOX_IDLE_MS,
+      warmPool: c.SANDBOX_WARM_POOL,
+      network: c.SANDBOX_NETWORK,
+      subnet: c.SANDBOX_SUBNET,
+      instance: c.SANDBOX_INSTANCE,
+    },
     signInToken: c.SIGNIN_TOKEN,
     webDist: path.resolve(c.WEB_DIST),
     logLevel: c.LOG_LEVEL,

@@ -13,7 +13,9 @@ import type { RunnerConfig } from './config.js';
 import { securityHeaders, staticApp } from './http/static.js';
 import { consumeJobs } from './jobs/consumer.js';
 import { createLogger, type Logger } from './log.js';
-import { HostRuntime } from './sandbox/host.js';
+import { createModelProxy, type ModelProxy } from './proxy/server.js';
+import { SandboxTokens } from './proxy/tokens.js';
+import { type SandboxSetup, setUpSandboxes } from './sandbox/select.js';
 import { EventLog } from './sessions/event-log.js';
 import { SessionManager } from './sessions/manager.js';
 import { openSqliteStore } from './store/sqlite.js';
@@ -29,6 +31,9 @@ export interface LocalPlatform {
   sessions: SessionManager;
   store: ReturnType<typeof openSqliteStore>;
   server: Server;
+  sandboxes: SandboxSetup;
+  proxy: ModelProxy;
+  tokens: SandboxTokens;
   close(): Promise<void>;
 }
 
@@ -46,10 +51,26 @@ export async function startLocalPlatform(
   const store = openSqliteStore({ file: path.join(config.dataDir, 'platform.db') });
   const bus = createMemoryBus();
   const auth = new LocalAuth({ dataDir: config.dataDir, signInToken: config.signInToken, clock });
-  const runtime = new HostRuntime({
-    dataDir: config.dataDir,
-    onStderr: (userId, line) => log.debug('sandbox stderr', { userId, line: line.slice(0, 2000) }),
+  // Sandboxes reach the model only through the proxy, with a token of their own: the real
+  // credential stays in this process.
+  const sandboxes = await setUpSandboxes(config, log);
+  const runtime = sandboxes.runtime;
+  const tokens = new SandboxTokens();
+  const proxy = createModelProxy({
+    ...config.modelProxy,
+    tokens,
+    store,
+    clock,
+    log,
+    budget: { monthlyUsdLimit: config.modelProxy.monthlyBudgetUsd },
   });
+  const proxyUrl = new URL(await proxy.listen(config.modelProxy.port, sandboxes.proxyHost));
+  const proxyPort = Number(proxyUrl.port);
+  await sandboxes.secure(proxyPort);
+  runtime.watch((_userId, change) => {
+    if (change.state === 'removed') tokens.revoke(change.sandboxId);
+  });
+  const baseEnv = claudeEnvironment(deps.env ?? process.env);
   const events = new EventLog(store, clock);
   const sessions = new SessionManager({
     store,
@@ -58,7 +79,11 @@ export async function startLocalPlatform(
     clock,
     log,
     modelConfigured: config.model.configured,
-    claudeEnv: claudeEnvironment(config, deps.env ?? process.env),
+    claudeEnv: (sandbox) => ({
+      ...baseEnv,
+      ANTHROPIC_BASE_URL: `http://${sandbox.runnerAddress}:${proxyPort}`,
+      ANTHROPIC_API_KEY: tokens.issue(sandbox.userId, sandbox.sandboxId),
+    }),
     model: config.model.name,
     idleMs: config.sessionIdleMs,
   });
@@ -99,6 +124,9 @@ export async function startLocalPlatform(
     sessions,
     store,
     server,
+    sandboxes,
+    proxy,
+    tokens,
     close: async () => {
       await stopJobs();
       await sessions.close();
@@ -106,24 +134,26 @@ export async function startLocalPlatform(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await bus.close();
-      await runtime.close();
+      await sandboxes.close();
+      await proxy.close();
       await store.close();
     },
   };
 }
 
-/** The Claude Code process's environment: only what it needs, never this process's whole env. */
-export function claudeEnvironment(config: RunnerConfig, env: NodeJS.ProcessEnv): Record<string, string> {
+/**
+ * The Claude Code process's environment, without the model endpoint: only what it needs, never this
+ * process's whole environment (which holds the real API key).
+ */
+export function claudeEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {
     PATH: env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     LANG: env.LANG ?? 'C.UTF-8',
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
     DISABLE_AUTOUPDATER: '1',
   };
-  // Claude Code refuses to skip permission prompts as root unless told it is sandboxed.
+  // Claude Code refuses to skip permission prompts as root unless told it is sandboxed (the host
+  // runtime as root; in Docker and bubblewrap it runs as uid 1000).
   if (getuid?.() === 0) out.IS_SANDBOX = '1';
-  if (config.model.apiKey) out.ANTHROPIC_API_KEY = config.model.apiKey;
-  else if (config.model.baseUrl) out.ANTHROPIC_API_KEY = 'unset';
-  if (config.model.baseUrl) out.ANTHROPIC_BASE_URL = config.model.baseUrl;
   return out;
 }

@@ -17,7 +17,8 @@ const lines = [
 if (!config.model.configured) {
   lines.push('  ! No model is configured: set ANTHROPIC_API_KEY (or ANTHROPIC_BASE_URL) and restart.', '');
 }
-lines.push('  ! Sandbox: host. Claude Code runs directly on this machine, for one local user only.', '');
+if (platform.sandboxes.warning) lines.push(`  ! ${platform.sandboxes.warning}`, '');
+else lines.push(`  Sandbox: ${platform.sandboxes.runtime.kind}.`, '');
 process.stdout.write(`${lines.join('\n')}\n`);
 
 let stopping = false;

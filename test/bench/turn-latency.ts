@@ -81,6 +81,8 @@ async function platformProbe(model: ScriptedModel, work: string) {
     ANTHROPIC_BASE_URL: model.url,
     ANTHROPIC_API_KEY: 'bench-key',
     LOG_LEVEL: 'error',
+    // Compared with the bare CLI on this machine: the sandbox's own cost is `npm run bench -- sandbox`.
+    SANDBOX: 'host',
   });
   const platform = await startLocalPlatform(config);
   const client = new PlatformClient(platform.url);
@@ -203,8 +205,7 @@ function seedsProbe(model: ScriptedModel, work: string) {
 }
 
 function benchEnv(model: ScriptedModel): Record<string, string> {
-  const config = loadConfig({ ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: 'bench-key' });
-  return claudeEnvironment(config, process.env);
+  return { ...claudeEnvironment(process.env), ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: 'bench-key' };
 }
 
 function claudeBinary(): string {

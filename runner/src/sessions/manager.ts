@@ -1,6 +1,13 @@
 import type { Session } from '@agent-platform/core/domain';
 import { AppError } from '@agent-platform/core/errors';
-import type { Clock, SandboxProcess, SandboxRuntime, Store } from '@agent-platform/core/ports';
+import type {
+  Clock,
+  Sandbox,
+  SandboxProcess,
+  SandboxRuntime,
+  SandboxStateChange,
+  Store,
+} from '@agent-platform/core/ports';
 import type { ChatTurnJob, SessionEventDraft } from '@agent-platform/core/protocol';
 import {
   type Options,
@@ -22,8 +29,11 @@ export interface SessionManagerOptions {
   log: Logger;
   /** False when no model credential or base URL is configured: turns fail with MODEL_NOT_CONFIGURED. */
   modelConfigured: boolean;
-  /** Environment of the Claude Code process (model endpoint, key, flags). Built by the composition root. */
-  claudeEnv: Record<string, string>;
+  /**
+   * Environment of a Claude Code process in this sandbox (model endpoint, the sandbox's proxy
+   * token, flags). Built by the composition root; called for each process start.
+   */
+  claudeEnv: (sandbox: Sandbox) => Record<string, string>;
   /** The Claude model; Claude Code's default when undefined. */
   model?: string | undefined;
   /** A live Claude process with no turn for this long is ended. */
@@ -41,6 +51,7 @@ interface PendingTurn {
 /** One conversation with a live Claude process: one query() fed by an async queue. */
 interface LiveSession {
   sessionId: string;
+  ownerId: string;
   claudeSessionId: string | null;
   input: AsyncQueue<SDKUserMessage>;
   query: Query;
@@ -68,7 +79,17 @@ export class SessionManager {
   private readonly live = new Map<string, LiveSession>();
   private readonly inFlight = new Map<string, Promise<void>>();
 
-  constructor(private readonly o: SessionManagerOptions) {}
+  private readonly unwatch: () => void;
+
+  constructor(private readonly o: SessionManagerOptions) {
+    // A sandbox that dies or is stopped under a live conversation is told to that conversation.
+    this.unwatch = o.runtime.watch((userId, change) => {
+      if (change.state !== 'failed' && change.state !== 'stopped') return;
+      for (const live of this.live.values()) {
+        if (live.ownerId === userId) this.appendSandbox(live.sessionId, live.current?.messageId ?? null, change);
+      }
+    });
+  }
 
   /** Number of conversations with a live Claude process. */
   get activeCount(): number {
@@ -104,7 +125,31 @@ export class SessionManager {
   }
 
   async close(): Promise<void> {
+    this.unwatch();
     await Promise.all([...this.live.keys()].map((id) => this.stop(id)));
+  }
+
+  /** Stores a sandbox state change as a session event (in order with the others: appends are chained). */
+  private appendSandbox(sessionId: string, messageId: string | null, c: SandboxStateChange): void {
+    if (c.state === 'removed') return;
+    const base = { type: 'sandbox' as const, runtime: this.o.runtime.kind, messageId };
+    const draft: SessionEventDraft =
+      c.state === 'starting'
+        ? { ...base, state: c.state, step: c.step, progress: c.progress }
+        : c.state === 'ready'
+          ? { ...base, state: c.state, ms: c.ms, progress: 1 }
+          : c.state === 'stopped'
+            ? { ...base, state: c.state }
+            : {
+                ...base,
+                state: c.state,
+                reason: c.reason,
+                message: c.message,
+                ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+              };
+    this.o.events.append(sessionId, [draft]).catch((e: unknown) => {
+      this.o.log.error('could not store a sandbox event', { sessionId, error: e });
+    });
   }
 
   private async turn(job: ChatTurnJob): Promise<void> {
@@ -124,8 +169,14 @@ export class SessionManager {
     if (!live) {
       await events.append(session.id, [{ type: 'status', state: 'starting', messageId }]);
       try {
-        live = await this.start(session);
+        live = await this.start(session, messageId);
       } catch (e) {
+        if (e instanceof AppError && e.code === 'SANDBOX_UNAVAILABLE') {
+          // The sandbox event that explains it is already stored; the turn can be retried.
+          this.o.log.warn('sandbox unavailable', { sessionId: session.id, reason: e.details?.reason });
+          await this.fail(session.id, messageId, 'SANDBOX_UNAVAILABLE', e.message);
+          return;
+        }
         this.o.log.error('could not start Claude', { sessionId: session.id, error: e });
         const why = e instanceof Error ? e.message : String(e);
         await this.fail(session.id, messageId, 'CLAUDE_PROCESS_FAILED', `Claude could not be started (${why}).`);
@@ -180,9 +231,11 @@ export class SessionManager {
     await this.o.store.setMessageStatus(sessionId, messageId, 'failed');
   }
 
-  private async start(session: Session): Promise<LiveSession> {
+  private async start(session: Session, messageId: string): Promise<LiveSession> {
     const { runtime, log } = this.o;
-    const sandbox = await runtime.ensure(session.ownerId);
+    const sandbox = await runtime.ensure(session.ownerId, {
+      onState: (c) => this.appendSandbox(session.id, messageId, c),
+    });
     const countedCostUsd = session.claudeSessionId ? await this.o.store.sessionCostUsd(session.id) : 0;
     const input = new AsyncQueue<SDKUserMessage>();
     // The SDK may spawn before query() returns; the process is kept here until `live` exists.
@@ -190,7 +243,7 @@ export class SessionManager {
     let live: LiveSession | undefined;
     const options: Options = {
       cwd: sandbox.workspaceDir,
-      env: this.o.claudeEnv,
+      env: this.o.claudeEnv(sandbox),
       includePartialMessages: true,
       // The sandbox is the boundary; inside it Claude acts without asking, as the user expects.
       permissionMode: 'bypassPermissions',
@@ -209,6 +262,7 @@ export class SessionManager {
     const q = query({ prompt: input, options });
     live = {
       sessionId: session.id,
+      ownerId: session.ownerId,
       claudeSessionId: session.claudeSessionId,
       input,
       query: q,
