@@ -1,11 +1,14 @@
 /**
- * A person's first chat, in Debian's Chromium against `npm start` with the scripted model: sign in
- * with the printed link, start a session, send a message, watch the reply stream in with a tool
- * card, reload, and find the whole conversation again.
+ * A person's first chat, in Debian's Chromium against `npm start` with the scripted model and the
+ * Docker sandbox: sign in with the printed link, start a session, send a message, watch the reply
+ * stream in with a tool card run in the user's container, reload, and find the whole conversation
+ * again.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { removeDockerInstance } from '@agent-platform/runner/sandbox/select';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ScriptedModel, startScriptedModel } from '../fixtures/scripted-model.js';
@@ -17,11 +20,20 @@ let app: RunningApp;
 let browser: Browser;
 let page: Page;
 let dataDir: string;
+// Its own containers and network, removed afterwards (a real runner keeps them for its next start).
+const docker = { instance: `e2e${randomBytes(3).toString('hex')}`, network: `ap-e2e-${process.pid}` };
 
 beforeAll(async () => {
-  model = await startScriptedModel();
+  model = await startScriptedModel({ requireApiKey: 'e2e-key' });
   dataDir = mkdtempSync(path.join(tmpdir(), 'ap-e2e-'));
-  app = await startApp({ DATA_DIR: dataDir, ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: 'e2e-key' });
+  app = await startApp({
+    DATA_DIR: dataDir,
+    ANTHROPIC_BASE_URL: model.url,
+    ANTHROPIC_API_KEY: 'e2e-key',
+    SANDBOX: 'docker',
+    SANDBOX_INSTANCE: docker.instance,
+    SANDBOX_NETWORK: docker.network,
+  });
   browser = await launchChromium();
   page = await browser.newPage();
 }, 240_000);
@@ -29,12 +41,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await app?.stop();
+  await removeDockerInstance(docker);
   await model?.close();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('chatting in the browser', () => {
   it('signs in, chats with a streamed reply and a tool card, and restores it all after a reload', async () => {
+    expect(app.output()).toContain('Sandbox: docker.');
     await page.goto(app.signInUrl);
     const sessions = new SessionsPage(page);
     await sessions.newSessionButton().waitFor();
@@ -47,7 +61,10 @@ describe('chatting in the browser', () => {
       {
         chunks: words,
         chunkDelayMs: 150,
-        toolUse: [{ name: 'Bash', input: { command: 'python3 -c "print(6*7)"' } }],
+        // 42 only as the sandbox's user (uid 1000), never as this root test process.
+        toolUse: [
+          { name: 'Bash', input: { command: 'python3 -c "import os; print(6*7 if os.getuid() == 1000 else -1)"' } },
+        ],
       },
       { text: 'The answer is **42**.' },
     ]);

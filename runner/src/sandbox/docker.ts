@@ -192,17 +192,7 @@ export class DockerRuntime implements SandboxRuntime {
   /** Stops and removes every container and volume of this instance (tests, uninstall). */
   async destroyAll(): Promise<void> {
     await this.close();
-    const list = await this.o.docker.listContainers({
-      all: true,
-      filters: { label: [`${LABEL_INSTANCE}=${this.o.instance}`] },
-    });
-    for (const c of list) {
-      await this.o.docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => {});
-      for (const m of c.Mounts) if (m.Type === 'volume' && m.Name) await this.removeVolume(m.Name);
-    }
+    await removeDockerSandboxes(this.o.docker, this.o.instance);
     this.slots.clear();
   }
 
@@ -518,6 +508,24 @@ export class DockerRuntime implements SandboxRuntime {
       } catch (e) {
         this.o.log.error('sandbox listener failed', { error: e });
       }
+    }
+  }
+}
+
+/** Removes every container of a runner instance, with its volumes (tests, uninstall). */
+export async function removeDockerSandboxes(docker: Docker, instance: string): Promise<void> {
+  const list = await docker.listContainers({ all: true, filters: { label: [`${LABEL_INSTANCE}=${instance}`] } });
+  for (const c of list) {
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch(() => {});
+    for (const m of c.Mounts) {
+      if (m.Type !== 'volume' || !m.Name) continue;
+      await docker
+        .getVolume(m.Name)
+        .remove()
+        .catch(() => {});
     }
   }
 }

@@ -6,7 +6,7 @@ import Docker from 'dockerode';
 import type { RunnerConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import { BubblewrapRuntime, bubblewrapAvailable } from './bubblewrap.js';
-import { DockerRuntime } from './docker.js';
+import { DockerRuntime, removeDockerSandboxes } from './docker.js';
 import { HostRuntime } from './host.js';
 import { ensureSandboxNetwork, removeSandboxNetwork, sandboxFirewall } from './network.js';
 
@@ -147,4 +147,18 @@ async function dockerSetup(
       await removeSandboxNetwork(docker, network.name);
     },
   };
+}
+
+/**
+ * Removes what a Docker runner instance left on this engine: its containers and volumes, the
+ * sandbox network's firewall rules and the network (tests, uninstall).
+ */
+export async function removeDockerInstance(opts: { instance: string; network: string }): Promise<void> {
+  const docker = new Docker();
+  await removeDockerSandboxes(docker, opts.instance);
+  const nets = await docker.listNetworks({ filters: { name: [opts.network] } });
+  if (!nets.some((n) => n.Name === opts.network)) return;
+  const network = await ensureSandboxNetwork(docker, { name: opts.network });
+  await sandboxFirewall(network, { allowHostTcpPorts: [] }).remove();
+  await removeSandboxNetwork(docker, opts.network);
 }
