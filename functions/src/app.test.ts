@@ -73,6 +73,12 @@ describe('auth', () => {
     expect(res).toEqual({ status: 200, body: { ok: true, version: 't', modelConfigured: true, sandbox: 'host' } });
   });
 
+  it('tells the signed-in user who they are and where their Claude runs', async () => {
+    const res = await call('GET', '/api/me');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ user: { id: 'local' }, sandbox: 'host' });
+  });
+
   it('refuses every other route without a valid credential', async () => {
     for (const authorization of ['', 'Bearer nope', `Bearer ${credential}x`]) {
       const res = await call('GET', '/api/sessions', undefined, { authorization });

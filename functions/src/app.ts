@@ -7,6 +7,7 @@ import {
   type HealthResponse,
   ListSessionsQuery,
   LocalSignInBody,
+  type MeResponse,
   PostMessageBody,
   type PostMessageResponse,
   type RestoreSessionResponse,
@@ -83,7 +84,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   app.get('/me', async (c) => {
     const p = c.get('principal');
     const user = (await store.getUser(p.userId)) ?? { id: p.userId, name: p.name, email: p.email, createdAt: 0 };
-    return c.json({ user });
+    return c.json({ user, sandbox: deps.info.sandbox } satisfies MeResponse);
   });
 
   app.post('/sessions', async (c) => {

@@ -3,9 +3,11 @@ import { html, LitElement, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { ApiClient } from './api/client.js';
 import { CredentialStore } from './api/credential-store.js';
+import { sandboxKind } from './api/sandbox-kind.js';
 import { takeTokenFromUrl } from './api/signin-token.js';
 import { appRootStyles } from './app-root.styles.js';
 import type { LocaleChangeEvent, NavigateEvent, SignedInEvent } from './components/events.js';
+import './components/host-sandbox-banner.js';
 import './components/lang-switch.js';
 import './components/model-banner.js';
 import { sharedStyles } from './components/shared.styles.js';
@@ -28,7 +30,8 @@ function browserStorage(): Storage | null {
 const currentPath = (): string => `${location.pathname}${location.search}${location.hash}`;
 
 /**
- * The app: sign-in state, routing, the header (language, user) and the model banner. Pages get
+ * The app: sign-in state, routing, the header (language, user), the model banner and the warning
+ * that Claude runs without a sandbox. Pages get
  * the API client; everything they learn about the session comes from it.
  */
 @customElement('ap-app')
@@ -117,6 +120,11 @@ export class AppRoot extends LitElement {
         }
       </header>
       ${this.health.value?.modelConfigured === false ? html`<ap-model-banner></ap-model-banner>` : nothing}
+      ${
+        signedIn && sandboxKind(this.me.value, this.health.value) === 'host'
+          ? html`<ap-host-sandbox-banner></ap-host-sandbox-banner>`
+          : nothing
+      }
       <main @ap-navigate=${this.onNavigate} @ap-signed-in=${this.onSignedIn}>${this.renderRoute()}</main>
     `;
   }

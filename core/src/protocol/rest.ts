@@ -16,7 +16,11 @@ export const SignInResponse = z.object({
 export type SignInResponse = z.infer<typeof SignInResponse>;
 
 /** GET /api/me */
-export const MeResponse = z.object({ user: User });
+export const MeResponse = z.object({
+  user: User,
+  /** Where this user's Claude runs: docker, bubblewrap, or host (no isolation: the app warns). */
+  sandbox: z.string(),
+});
 export type MeResponse = z.infer<typeof MeResponse>;
 
 export const HealthResponse = z.object({

@@ -200,7 +200,10 @@ export class SessionManager {
       const result = await outcome;
       if (result.isError) {
         const detail = result.errors.join('; ') || result.subtype;
-        const code = result.apiErrorStatus === 402 ? 'BUDGET_EXCEEDED' : 'TURN_FAILED';
+        // The proxy's 402 is a spent budget; Claude Code reports the status, or only its text when the
+        // refusal came during another step (e.g. compaction).
+        const budget = result.apiErrorStatus === 402 || /API Error: 402\b/.test(detail);
+        const code = budget ? 'BUDGET_EXCEEDED' : 'TURN_FAILED';
         await this.fail(session.id, messageId, code, `Claude could not finish this turn: ${detail}`);
       } else {
         await store.setMessageStatus(session.id, messageId, 'done');

@@ -8,6 +8,7 @@ import './assistant-message.js';
 import { chatTurnStyles } from './chat-turn.styles.js';
 import './error-banner.js';
 import { RetryMessageEvent } from './events.js';
+import { sandboxFailureHeading, sandboxFailureMessage } from './sandbox-text.js';
 import { sharedStyles } from './shared.styles.js';
 import './tool-card.js';
 
@@ -77,6 +78,20 @@ export class ChatTurn extends LitElement {
           ${this.retrying ? html`<span class="spinner" aria-hidden="true"></span>${t.turn.retrying}` : t.turn.retry}
         </button>`
       : nothing;
+    const failure = turn.sandboxFailure;
+    if (failure) {
+      // One banner: the sandbox failure is the cause, the turn's errors (that follow from it) only
+      // lend their code and the retry; their messages would say the same thing again.
+      const code = turn.errors.at(-1)?.code ?? '';
+      return html`<ap-error-banner
+        testid="sandbox-failed"
+        data-reason=${failure.reason ?? ''}
+        .heading=${sandboxFailureHeading(t.sandbox, failure)}
+        .message=${sandboxFailureMessage(t.sandbox, failure)}
+        .code=${code}
+        >${retry}</ap-error-banner
+      >`;
+    }
     if (turn.errors.length === 0) {
       return turn.state === 'failed'
         ? html`<ap-error-banner .heading=${t.turn.failed}>${retry}</ap-error-banner>`

@@ -20,11 +20,13 @@ export class ErrorBanner extends LitElement {
   /** An error code (MODEL_NOT_CONFIGURED, …), shown small. */
   @property() code = '';
   @property({ type: Boolean }) dismissible = false;
+  /** The banner's data-testid, for banners with a meaning of their own (`sandbox-failed`). */
+  @property() testid = 'error-banner';
 
   private readonly i18n = new LocaleController(this);
 
   override render() {
-    return html`<div class="banner" role="alert" data-testid="error-banner" data-code=${this.code}>
+    return html`<div class="banner" role="alert" data-testid=${this.testid} data-code=${this.code}>
       <span aria-hidden="true">⚠</span>
       <div class="text">
         ${this.heading ? html`<div class="heading">${this.heading}</div>` : nothing}

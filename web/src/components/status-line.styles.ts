@@ -30,4 +30,61 @@ export const statusLineStyles = css`
     border-radius: 50%;
     background: var(--ap-success);
   }
+  .sandbox {
+    display: flex;
+    align-items: center;
+    gap: 0.5rem;
+    min-width: 0;
+  }
+  .sandbox[hidden] {
+    display: none;
+  }
+  .percent {
+    flex: none;
+    font-variant-numeric: tabular-nums;
+  }
+  .bar {
+    flex: none;
+    position: relative;
+    width: 4.5rem;
+    height: 0.375rem;
+    border-radius: 999px;
+    background: var(--ap-border);
+    overflow: hidden;
+  }
+  .fill {
+    display: block;
+    height: 100%;
+    width: 0;
+    border-radius: inherit;
+    background: var(--ap-accent);
+    transition: width 0.3s ease-out;
+  }
+  .bar.indeterminate .fill {
+    position: absolute;
+    width: 40%;
+    animation: ap-slide 1.2s ease-in-out infinite;
+  }
+  @keyframes ap-slide {
+    from {
+      left: -40%;
+    }
+    to {
+      left: 100%;
+    }
+  }
+  /* The note may give way first on a narrow screen: the activity beside it matters more. */
+  .note {
+    flex: 0 100 auto;
+    color: var(--ap-success);
+    gap: 0.3rem;
+  }
+  @media (prefers-reduced-motion: reduce) {
+    .fill {
+      transition: none;
+    }
+    .bar.indeterminate .fill {
+      animation-duration: 3.6s;
+    }
+  }
 `;

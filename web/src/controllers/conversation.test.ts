@@ -44,6 +44,18 @@ const result = (seq: number, messageId: string, isError = false) =>
 const error = (seq: number, messageId: string | null, code = 'TURN_FAILED', retryable = true) =>
   ev('error', { seq, messageId, code, message: `failed: ${code}`, retryable });
 
+const sandbox = (
+  seq: number,
+  messageId: string | null,
+  state: 'starting' | 'ready' | 'stopped' | 'failed',
+  fields: Partial<Omit<Draft<'sandbox'>, 'seq' | 'messageId' | 'state'>> = {},
+) => ev('sandbox', { seq, messageId, state, runtime: 'docker', ...fields });
+const oom = (seq: number, messageId: string | null) =>
+  sandbox(seq, messageId, 'failed', {
+    reason: 'oom',
+    message: 'Your workspace ran out of memory (1 GiB) and was stopped.',
+  });
+
 function message(id: string, text: string, status: Message['status'] = 'done', createdAt = 1): Message {
   return { id, sessionId: S, ownerId: 'u1', clientMessageId: `c-${id}`, text, status, createdAt };
 }
@@ -461,5 +473,135 @@ describe('Conversation: retry racing its own events', () => {
     c.applyEvent(status(1, 'm1', 'thinking'));
     c.markRetrying('m1');
     expect(turn(c, 0).state).toBe('running');
+  });
+});
+
+describe('Conversation: sandbox', () => {
+  it('follows the sandbox from starting (with progress) to ready, and the turn runs meanwhile', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'pending')], []);
+    expect(c.view().sandbox).toBeNull();
+    c.applyEvent(sandbox(0, 'm1', 'starting', { step: 'create', progress: 0.1 }));
+    expect(c.view().sandbox).toMatchObject({ state: 'starting', progress: 0.1, step: 'create', runtime: 'docker' });
+    expect(turn(c, 0).state).toBe('running');
+    c.applyEvent(sandbox(1, 'm1', 'starting', { step: 'start', progress: 0.4 }));
+    expect(c.view().sandbox).toMatchObject({ state: 'starting', progress: 0.4 });
+    c.applyEvent(sandbox(2, 'm1', 'ready', { ms: 420 }));
+    expect(c.view().sandbox).toMatchObject({ state: 'ready', ms: 420, progress: null, message: null });
+    c.applyEvents(completeTurn('m1', 3));
+    expect(turn(c, 0)).toMatchObject({ state: 'done', sandboxFailure: null });
+    expect(c.view().sandbox?.state).toBe('ready');
+  });
+
+  it('keeps the latest state when events come out of order', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'pending')], []);
+    c.applyEvent(sandbox(2, 'm1', 'ready', { ms: 30 }));
+    c.applyEvent(sandbox(1, 'm1', 'starting', { progress: 0.5 }));
+    expect(c.view().sandbox).toMatchObject({ seq: 2, state: 'ready' });
+  });
+
+  it('shows an idle stop without touching the turns or hiding a session error', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi')], completeTurn('m1', 0));
+    c.applyEvent(error(12, null, 'CLAUDE_PROCESS_FAILED'));
+    c.applyEvent(sandbox(13, null, 'stopped', { message: 'Stopped after 15 minutes idle.' }));
+    const view = c.view();
+    expect(view.sandbox).toMatchObject({ state: 'stopped', message: 'Stopped after 15 minutes idle.' });
+    expect(view.sessionError).toMatchObject({ code: 'CLAUDE_PROCESS_FAILED' });
+    expect(view.sandboxFailure).toBeNull();
+    expect(turn(c, 0).state).toBe('done');
+  });
+
+  it('gives a turn its sandbox failure, with the error that follows it, and a retry clears both', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'pending')], []);
+    c.applyEvent(sandbox(0, 'm1', 'starting', { progress: 0 }));
+    c.applyEvent(sandbox(1, 'm1', 'failed', { reason: 'image_missing', message: 'No image.' }));
+    // The failure alone does not end the turn: its error does.
+    expect(turn(c, 0).state).toBe('running');
+    c.applyEvent(error(2, 'm1', 'SANDBOX_UNAVAILABLE'));
+    const t = turn(c, 0);
+    expect(t).toMatchObject({ state: 'failed', canRetry: true });
+    expect(t.sandboxFailure).toMatchObject({ seq: 1, reason: 'image_missing', message: 'No image.' });
+    expect(t.errors.map((e) => e.code)).toEqual(['SANDBOX_UNAVAILABLE']);
+    expect(c.view().sandbox?.state).toBe('failed');
+    // Shown in the turn, not a second time below the conversation.
+    expect(c.view().sandboxFailure).toBeNull();
+
+    c.markRetrying('m1');
+    expect(turn(c, 0)).toMatchObject({ state: 'pending', errors: [], sandboxFailure: null });
+    c.applyEvent(sandbox(3, 'm1', 'starting', { progress: 0.2 }));
+    c.applyEvent(sandbox(4, 'm1', 'ready', { ms: 900 }));
+    expect(turn(c, 0)).toMatchObject({ state: 'running', sandboxFailure: null });
+  });
+
+  it('does not reopen a failed turn when the failure is reported after its error', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'pending')], []);
+    c.applyEvent(status(0, 'm1', 'thinking'));
+    c.applyEvent(error(1, 'm1', 'CLAUDE_PROCESS_FAILED'));
+    c.applyEvent(sandbox(2, 'm1', 'failed', { reason: 'exited', exitCode: 137 }));
+    const t = turn(c, 0);
+    expect(t).toMatchObject({ state: 'failed', canRetry: true });
+    expect(t.errors).toHaveLength(1);
+    expect(t.sandboxFailure).toMatchObject({ reason: 'exited', exitCode: 137 });
+  });
+
+  it('attaches a failure reported without a turn to the turn that was running', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'pending')], []);
+    c.applyEvent(status(0, 'm1', 'tool', 'Bash'));
+    c.applyEvent(oom(1, null));
+    c.applyEvent(error(2, 'm1', 'CLAUDE_PROCESS_FAILED'));
+    expect(turn(c, 0).sandboxFailure).toMatchObject({ reason: 'oom' });
+    expect(c.view().sandboxFailure).toBeNull();
+  });
+
+  it('shows a failure outside any turn until the sandbox starts again', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi')], completeTurn('m1', 0));
+    c.applyEvent(oom(12, null));
+    c.applyEvent(error(13, null, 'CLAUDE_PROCESS_FAILED'));
+    expect(c.view().sandboxFailure).toMatchObject({ seq: 12, reason: 'oom' });
+    // Its consequence is not said twice.
+    expect(c.view().sessionError).toBeNull();
+    expect(turn(c, 0)).toMatchObject({ state: 'done', sandboxFailure: null });
+    c.addLocal('cm2', 'again', 5);
+    c.confirmLocal('cm2', 'm2');
+    c.applyEvent(sandbox(14, 'm2', 'starting', { progress: 0 }));
+    expect(c.view().sandboxFailure).toBeNull();
+    expect(c.view().sandbox?.state).toBe('starting');
+  });
+
+  it('restores the same state from stored events, whatever order they are given in', () => {
+    const events = [
+      sandbox(0, 'm1', 'starting', { progress: 0 }),
+      sandbox(1, 'm1', 'ready', { ms: 400 }),
+      ...completeTurn('m1', 2),
+      oom(14, null),
+    ];
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi')], [...events].reverse());
+    expect(c.view().sandbox).toMatchObject({ seq: 14, state: 'failed' });
+    expect(c.view().sandboxFailure).toMatchObject({ seq: 14 });
+    expect(turn(c, 0).sandboxFailure).toBeNull();
+  });
+
+  it('forgets a start that the turn ended without finishing (the state is unknown)', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi', 'pending')], []);
+    c.applyEvent(sandbox(0, 'm1', 'starting', { progress: 0.3 }));
+    c.applyEvent(error(1, 'm1', 'SANDBOX_UNAVAILABLE'));
+    expect(c.view().sandbox).toBeNull();
+    expect(turn(c, 0).state).toBe('failed');
+  });
+
+  it('keeps the view of a turn the sandbox events did not change', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m0', 'before'), message('m1', 'hi', 'pending')], completeTurn('m0', 0));
+    const before = turn(c, 0);
+    c.applyEvent(sandbox(12, 'm1', 'starting', { progress: 0.5 }));
+    expect(turn(c, 0)).toBe(before);
   });
 });

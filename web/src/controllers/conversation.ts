@@ -1,4 +1,12 @@
-import type { Message, MessageStatus, SessionEvent, StatusState, Usage } from '@agent-platform/core/protocol';
+import type {
+  Message,
+  MessageStatus,
+  SandboxEventState,
+  SandboxFailure,
+  SessionEvent,
+  StatusState,
+  Usage,
+} from '@agent-platform/core/protocol';
 
 /**
  * The conversation as the page renders it, built from the stored messages and the session events
@@ -11,6 +19,9 @@ import type { Message, MessageStatus, SessionEvent, StatusState, Usage } from '@
  *   `assistant.message` replaces it with the full text.
  * - Views are immutable and keep their identity while unchanged: a re-render can skip every turn
  *   and every item that did not change (only the streaming message re-renders per frame).
+ * - `sandbox` events (the user's workspace container) give the latest sandbox state for the status
+ *   line. A failure belongs to the turn it broke (its own messageId, or the turn running when it
+ *   came without one); a failure outside any turn stays until the sandbox starts again.
  */
 
 /**
@@ -57,6 +68,25 @@ export interface TurnErrorView {
   readonly retryable: boolean;
 }
 
+/** One `sandbox` event, as the page shows it. */
+export interface SandboxView {
+  readonly seq: number;
+  readonly messageId: string | null;
+  readonly state: SandboxEventState;
+  /** docker, bubblewrap or host. */
+  readonly runtime: string;
+  /** 0..1 while starting; null when the runner gave none. */
+  readonly progress: number | null;
+  /** What is being done while starting (pool, create, start). */
+  readonly step: string | null;
+  /** How long it took to be ready. */
+  readonly ms: number | null;
+  readonly reason: SandboxFailure | null;
+  readonly exitCode: number | null;
+  /** The runner's sentence for the user. */
+  readonly message: string | null;
+}
+
 export interface TurnResultView {
   readonly usage: Usage;
   readonly costUsd: number;
@@ -81,6 +111,8 @@ export interface TurnView {
   readonly result: TurnResultView | null;
   /** Errors of the current attempt (a retry starts a new attempt and clears them). */
   readonly errors: readonly TurnErrorView[];
+  /** The sandbox failure that broke the current attempt (its cause; the errors say the rest). */
+  readonly sandboxFailure: SandboxView | null;
   readonly canRetry: boolean;
 }
 
@@ -98,6 +130,13 @@ export interface ConversationView {
   readonly activity: ActivityView;
   /** The latest error outside any turn, unless something happened since. */
   readonly sessionError: TurnErrorView | null;
+  /**
+   * The sandbox's latest state; null before any sandbox event, and when a start was reported but
+   * the turn ended without saying how it went (the state is then unknown).
+   */
+  readonly sandbox: SandboxView | null;
+  /** A sandbox failure outside any turn (it died while idle), until the sandbox starts again. */
+  readonly sandboxFailure: SandboxView | null;
   /** The highest seq applied; -1 before any. */
   readonly lastSeq: number;
 }
@@ -106,6 +145,8 @@ export const emptyConversationView: ConversationView = {
   turns: [],
   activity: { kind: 'idle' },
   sessionError: null,
+  sandbox: null,
+  sandboxFailure: null,
   lastSeq: -1,
 };
 
@@ -157,16 +198,35 @@ interface TurnRecord {
   itemsByKey: Map<string, ItemRecord>;
   result: TurnResultView | null;
   errors: TurnErrorView[];
+  sandboxFailure: SandboxView | null;
   view: TurnView | null;
 }
 
 const isEnded = (state: TurnState): boolean => state === 'done' || state === 'failed';
 
-/** Events that mean the turn is being worked on (as opposed to its end, or going idle after it). */
-const isActivating = (event: SessionEvent): boolean =>
-  event.type === 'status'
-    ? event.state === 'starting' || event.state === 'thinking' || event.state === 'tool'
-    : event.type !== 'turn.result' && event.type !== 'error';
+/**
+ * Events that mean the turn is being worked on (as opposed to its end, going idle after it, or the
+ * sandbox stopping or dying: that may be reported after the turn's error, and must not reopen it).
+ */
+function isActivating(event: SessionEvent): boolean {
+  switch (event.type) {
+    case 'status':
+      return event.state === 'starting' || event.state === 'thinking' || event.state === 'tool';
+    case 'sandbox':
+      return event.state === 'starting' || event.state === 'ready';
+    case 'turn.result':
+    case 'error':
+      return false;
+    default:
+      return true;
+  }
+}
+
+/** Events after which the runner is not starting anything for the turn any more. */
+const isEnding = (event: SessionEvent): boolean =>
+  event.type === 'turn.result' ||
+  event.type === 'error' ||
+  (event.type === 'status' && (event.state === 'idle' || event.state === 'stopped'));
 
 const stateFromMessage = (status: MessageStatus): TurnState => status;
 
@@ -180,6 +240,10 @@ export class Conversation {
   private lastStatus: { seq: number; state: StatusState; tool?: string } | null = null;
   private lastActivitySeq = -1;
   private latestSessionError: TurnErrorView | null = null;
+  private lastSandbox: SandboxView | null = null;
+  /** A failure outside any turn; shown while it is the latest sandbox event. */
+  private sessionSandboxFailure: SandboxView | null = null;
+  private lastEndSeq = -1;
   private cached: ConversationView = emptyConversationView;
   private dirty = false;
 
@@ -212,6 +276,9 @@ export class Conversation {
     this.lastStatus = null;
     this.lastActivitySeq = -1;
     this.latestSessionError = null;
+    this.lastSandbox = null;
+    this.sessionSandboxFailure = null;
+    this.lastEndSeq = -1;
     this.cached = emptyConversationView;
     this.dirty = true;
   }
@@ -244,10 +311,23 @@ export class Conversation {
       this.lastStatus = { seq: event.seq, state: event.state, ...(event.tool ? { tool: event.tool } : {}) };
     }
     if (isActivating(event)) this.lastActivitySeq = Math.max(this.lastActivitySeq, event.seq);
+    if (isEnding(event)) this.lastEndSeq = Math.max(this.lastEndSeq, event.seq);
+    const sandbox = event.type === 'sandbox' ? sandboxView(event) : null;
+    if (sandbox && (!this.lastSandbox || sandbox.seq > this.lastSandbox.seq)) this.lastSandbox = sandbox;
 
     if (event.messageId === null) {
       if (event.type === 'error' && (!this.latestSessionError || event.seq > this.latestSessionError.seq)) {
         this.latestSessionError = errorView(event);
+      }
+      if (sandbox?.state === 'failed') {
+        // Died during a turn but reported without it: the failure explains that turn's error.
+        const running = this.turns.findLast((t) => t.state === 'running');
+        if (running) {
+          this.setSandboxFailure(running, sandbox);
+          running.view = null;
+        } else if (!this.sessionSandboxFailure || sandbox.seq > this.sessionSandboxFailure.seq) {
+          this.sessionSandboxFailure = sandbox;
+        }
       }
       return true;
     }
@@ -316,6 +396,7 @@ export class Conversation {
     turn.attemptSeq = this.maxSeq + 1;
     turn.errors = [];
     turn.result = null;
+    turn.sandboxFailure = null;
     this.invalidateItems(turn);
     turn.view = null;
     this.dirty = true;
@@ -325,9 +406,17 @@ export class Conversation {
   view(): ConversationView {
     if (!this.dirty) return this.cached;
     const turns = this.turns.map((turn) => (turn.view ??= buildTurnView(turn)));
+    const last = this.lastSandbox;
+    // A start the turn ended without finishing (no ready, no failure): what became of it is unknown.
+    const sandbox = last?.state === 'starting' && this.lastEndSeq > last.seq ? null : last;
+    const failure = this.sessionSandboxFailure;
+    const sandboxFailure = failure && failure === last ? failure : null;
+    // The sandbox's failure explains an error outside any turn around it; one banner says it.
     const sessionError =
-      this.latestSessionError && this.latestSessionError.seq > this.lastActivitySeq ? this.latestSessionError : null;
-    this.cached = { turns, activity: this.activity(), sessionError, lastSeq: this.maxSeq };
+      this.latestSessionError && this.latestSessionError.seq > this.lastActivitySeq && !sandboxFailure
+        ? this.latestSessionError
+        : null;
+    this.cached = { turns, activity: this.activity(), sessionError, sandbox, sandboxFailure, lastSeq: this.maxSeq };
     this.dirty = false;
     return this.cached;
   }
@@ -399,6 +488,7 @@ export class Conversation {
       turn.attemptSeq = this.maxSeq + 1;
       turn.errors = [];
       turn.result = null;
+      turn.sandboxFailure = null;
     } else if (message.status === 'failed' && !isEnded(turn.state)) {
       // The runner gave up without an error event (it stopped, say).
       turn.state = 'failed';
@@ -425,6 +515,9 @@ export class Conversation {
     this.applyState(turn, event);
     switch (event.type) {
       case 'status':
+        return;
+      case 'sandbox':
+        if (event.state === 'failed' && event.seq >= turn.attemptSeq) this.setSandboxFailure(turn, sandboxView(event));
         return;
       case 'assistant.delta': {
         const item = this.assistantItem(turn, event.assistantId, event.seq);
@@ -487,6 +580,7 @@ export class Conversation {
         turn.attemptSeq = event.seq;
         turn.errors = [];
         turn.result = null;
+        turn.sandboxFailure = null;
       }
       turn.state = 'running';
       turn.stateSeq = event.seq;
@@ -502,6 +596,12 @@ export class Conversation {
       turn.stateSeq = event.seq;
     }
     if ((turn.state === 'running') !== (before === 'running')) this.invalidateItems(turn);
+  }
+
+  /** The first failure of an attempt is its cause; what follows (the sandbox made again) is not. */
+  private setSandboxFailure(turn: TurnRecord, failure: SandboxView): void {
+    if (turn.sandboxFailure && turn.sandboxFailure.seq <= failure.seq) return;
+    turn.sandboxFailure = failure;
   }
 
   private assistantItem(turn: TurnRecord, assistantId: string, seq: number): AssistantRecord {
@@ -552,6 +652,7 @@ export class Conversation {
     for (const item of from.items) insertItem(into, item);
     into.errors = [...into.errors, ...from.errors].sort((a, b) => a.seq - b.seq);
     into.result = from.result ?? into.result;
+    if (from.sandboxFailure) this.setSandboxFailure(into, from.sandboxFailure);
     if (from.stateSeq >= into.stateSeq && from.stateSeq >= 0) {
       into.state = from.state;
       into.stateSeq = from.stateSeq;
@@ -595,6 +696,7 @@ function newTurn(
     itemsByKey: new Map(),
     result: null,
     errors: [],
+    sandboxFailure: null,
     view: null,
   };
 }
@@ -628,6 +730,19 @@ const errorView = (event: Extract<SessionEvent, { type: 'error' }>): TurnErrorVi
   retryable: event.retryable,
 });
 
+const sandboxView = (event: Extract<SessionEvent, { type: 'sandbox' }>): SandboxView => ({
+  seq: event.seq,
+  messageId: event.messageId,
+  state: event.state,
+  runtime: event.runtime,
+  progress: event.progress ?? null,
+  step: event.step ?? null,
+  ms: event.ms ?? null,
+  reason: event.reason ?? null,
+  exitCode: event.exitCode ?? null,
+  message: event.message ?? null,
+});
+
 function buildTurnView(turn: TurnRecord): TurnView {
   const items: TurnItemView[] = [];
   for (const item of turn.items) {
@@ -647,6 +762,7 @@ function buildTurnView(turn: TurnRecord): TurnView {
     items,
     result: turn.result,
     errors: turn.errors,
+    sandboxFailure: turn.sandboxFailure,
     canRetry: turn.state === 'failed' && turn.messageId !== null,
   };
 }

@@ -84,6 +84,28 @@ export const en = {
     idle: 'Ready',
     stopped: 'Ready (Claude is paused and resumes with your next message)',
   },
+  sandbox: {
+    starting: 'Starting your workspace…',
+    /** `seconds` is formatted already ("0.4"); null when the runner did not say. */
+    ready: (seconds: string | null) => (seconds === null ? 'Workspace ready' : `Workspace ready (${seconds} s)`),
+    stopped: 'Ready (your workspace is paused and starts again with your next message)',
+    progressLabel: 'Starting your workspace',
+    failed: {
+      oom: 'Your workspace ran out of memory',
+      exited: (exitCode: number | null) =>
+        exitCode === null
+          ? 'Your workspace stopped unexpectedly'
+          : `Your workspace stopped unexpectedly (exit code ${exitCode})`,
+      start_failed: 'Your workspace could not start',
+      image_missing: 'Your workspace could not start: the workspace image is not installed on the server',
+      engine_unreachable: 'Your workspace could not start: the server cannot reach its container engine (Docker)',
+      other: 'Your workspace stopped working',
+    },
+    /** When the runner gave no sentence of its own. */
+    failedHint: 'Your files are kept. Send a message to start your workspace again.',
+    hostWarning: 'Claude runs directly on this computer, without a sandbox. Use this only for yourself.',
+    hostHint: 'To give Claude a sandbox, install Docker (or bubblewrap) and start the platform again.',
+  },
   connection: {
     connected: 'Connected',
     connecting: 'Connecting…',
@@ -124,6 +146,7 @@ export const en = {
       UNAUTHENTICATED: 'Please sign in again.',
       PAYLOAD_TOO_LARGE: 'The message is too long. Shorten it or split it into parts.',
       MODEL_NOT_CONFIGURED: 'No AI model is configured on the server.',
+      SANDBOX_UNAVAILABLE: 'Your workspace could not be started.',
       SESSION_NOT_FOUND: 'This session does not exist.',
       INTERNAL: 'The server had an internal error.',
     } as Partial<Record<string, string>>,

@@ -48,3 +48,18 @@ export function formatDurationMs(locale: Locale, ms: number): string {
   const s = new Intl.NumberFormat(locale, { style: 'unit', unit: 'second' }).format(seconds);
   return `${m} ${s}`;
 }
+
+/** Seconds for short waits: "0.4", "12.3"; two digits below 0.1 s ("0.04"), none from a minute on. */
+export function formatSeconds(locale: Locale, ms: number): string {
+  const seconds = ms / 1000;
+  const options: Intl.NumberFormatOptions =
+    seconds < 0.1
+      ? { maximumSignificantDigits: 1 }
+      : { maximumFractionDigits: seconds < 60 ? 1 : 0, minimumFractionDigits: seconds < 60 ? 1 : 0 };
+  return new Intl.NumberFormat(locale, options).format(seconds);
+}
+
+/** 0.4 → "40%". */
+export function formatPercent(locale: Locale, fraction: number): string {
+  return new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 }).format(fraction);
+}

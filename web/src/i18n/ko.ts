@@ -81,6 +81,26 @@ export const ko: Messages = {
     idle: '준비됨',
     stopped: '준비됨 (Claude가 쉬는 중이며 다음 메시지에서 다시 시작합니다)',
   },
+  sandbox: {
+    starting: '작업 공간을 시작하는 중…',
+    ready: (seconds: string | null) => (seconds === null ? '작업 공간 준비됨' : `작업 공간 준비됨 (${seconds}초)`),
+    stopped: '준비됨 (작업 공간이 쉬는 중이며 다음 메시지에서 다시 시작합니다)',
+    progressLabel: '작업 공간 시작',
+    failed: {
+      oom: '작업 공간의 메모리가 부족했습니다',
+      exited: (exitCode: number | null) =>
+        exitCode === null
+          ? '작업 공간이 예기치 않게 멈췄습니다'
+          : `작업 공간이 예기치 않게 멈췄습니다 (종료 코드 ${exitCode})`,
+      start_failed: '작업 공간을 시작하지 못했습니다',
+      image_missing: '작업 공간을 시작하지 못했습니다: 서버에 작업 공간 이미지가 설치되어 있지 않습니다',
+      engine_unreachable: '작업 공간을 시작하지 못했습니다: 서버가 컨테이너 엔진(Docker)에 연결할 수 없습니다',
+      other: '작업 공간이 작동을 멈췄습니다',
+    },
+    failedHint: '파일은 그대로 있습니다. 메시지를 보내면 작업 공간이 다시 시작됩니다.',
+    hostWarning: 'Claude가 샌드박스 없이 이 컴퓨터에서 직접 실행됩니다. 본인만 사용하세요.',
+    hostHint: 'Claude를 샌드박스 안에서 실행하려면 Docker(또는 bubblewrap)를 설치하고 플랫폼을 다시 시작하세요.',
+  },
   connection: {
     connected: '연결됨',
     connecting: '연결하는 중…',
@@ -121,6 +141,7 @@ export const ko: Messages = {
       UNAUTHENTICATED: '다시 로그인하세요.',
       PAYLOAD_TOO_LARGE: '메시지가 너무 깁니다. 줄이거나 여러 번에 나누어 보내세요.',
       MODEL_NOT_CONFIGURED: '서버에 AI 모델이 설정되지 않았습니다.',
+      SANDBOX_UNAVAILABLE: '작업 공간을 시작하지 못했습니다.',
       SESSION_NOT_FOUND: '이 세션이 없습니다.',
       INTERNAL: '서버 내부 오류가 발생했습니다.',
     },

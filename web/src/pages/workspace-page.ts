@@ -8,6 +8,7 @@ import type { Composer } from '../components/composer.js';
 import '../components/conn-indicator.js';
 import '../components/error-banner.js';
 import type { DraftChangeEvent, RetryMessageEvent, SendMessageEvent } from '../components/events.js';
+import { sandboxFailureHeading, sandboxFailureMessage } from '../components/sandbox-text.js';
 import { sharedStyles } from '../components/shared.styles.js';
 import '../components/status-line.js';
 import { ConversationController } from '../controllers/conversation-controller.js';
@@ -73,7 +74,7 @@ export class WorkspacePage extends LitElement {
       </section>
       <div class="dock">
         <div class="inner">
-          ${ready ? html`<ap-status-line .activity=${c.view.activity}></ap-status-line>` : nothing}
+          ${ready ? html`<ap-status-line .activity=${c.view.activity} .sandbox=${c.view.sandbox}></ap-status-line>` : nothing}
           ${this.renderBanner(this.sendError, t.errors.sendFailed, () => {
             this.sendError = null;
           })}
@@ -141,6 +142,16 @@ export class WorkspacePage extends LitElement {
                   @ap-retry=${this.onRetry}
                 ></ap-chat-turn>`,
             )
+      }
+      ${
+        view.sandboxFailure
+          ? html`<ap-error-banner
+              testid="sandbox-failed"
+              data-reason=${view.sandboxFailure.reason ?? ''}
+              .heading=${sandboxFailureHeading(t.sandbox, view.sandboxFailure)}
+              .message=${sandboxFailureMessage(t.sandbox, view.sandboxFailure)}
+            ></ap-error-banner>`
+          : nothing
       }
       ${
         view.sessionError
