@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { AppError } from '@agent-platform/core/errors';
@@ -31,6 +32,22 @@ export function claudeBinaryPath(): string {
     path.dirname(require.resolve(`@anthropic-ai/claude-agent-sdk-${process.platform}-${process.arch}/package.json`)),
     'claude',
   );
+}
+
+/** The IPv4 resolvers of this machine (loopback stubs excluded: Docker does not use them). */
+export function hostNameservers(file = '/etc/resolv.conf'): string[] {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  const out = new Set<string>();
+  for (const line of text.split('\n')) {
+    const m = /^\s*nameserver\s+(\d{1,3}(?:\.\d{1,3}){3})\s*$/.exec(line);
+    if (m?.[1] && !m[1].startsWith('127.')) out.add(m[1]);
+  }
+  return [...out];
 }
 
 async function engineAnswers(docker: Docker): Promise<boolean> {
@@ -132,7 +149,9 @@ async function dockerSetup(
     runtime,
     proxyHost: network.gateway,
     secure: async (proxyPort) => {
-      firewall = sandboxFirewall(network, { allowHostTcpPorts: [proxyPort] });
+      // Docker's embedded DNS forwards from inside the sandbox: the host's resolvers must stay
+      // reachable on port 53 (only), even where they sit in a blocked range.
+      firewall = sandboxFirewall(network, { allowHostTcpPorts: [proxyPort], dnsServers: hostNameservers() });
       await firewall.install();
       await firewall.check();
       log.info('sandbox network shut', { network: network.name, bridge: network.bridge, proxyPort });
