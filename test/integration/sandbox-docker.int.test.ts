@@ -4,6 +4,7 @@
  * to this runner (the scripted model refuses any other); each probe asserts on the tool result.
  */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SessionEvent } from '@agent-platform/core/protocol';
@@ -12,7 +13,7 @@ import Docker from 'dockerode';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { modelEnv, startTestPlatform, type TestPlatform } from '../fixtures/platform.js';
 import type { EventStream } from '../fixtures/platform-client.js';
-import { type ScriptedModel, startScriptedModel, toolResults } from '../fixtures/scripted-model.js';
+import { type ScriptedModel, startScriptedModel, toolResults, transcriptText } from '../fixtures/scripted-model.js';
 
 const UPSTREAM_KEY = `sk-ant-upstream-${randomBytes(12).toString('hex')}`;
 const USAGE = { input_tokens: 1200, output_tokens: 34, cache_read_input_tokens: 5, cache_creation_input_tokens: 7 };
@@ -53,6 +54,18 @@ afterEach(() => {
   model.fallback = { text: 'ok', usage: USAGE };
   expect(failures).toEqual([]);
 });
+
+/** A value from the container's cgroup (v1 with cgroupfs, as here; v2 with systemd elsewhere). */
+async function readCgroup(id: string, controller: string, file: string): Promise<number> {
+  for (const p of [
+    `/sys/fs/cgroup/${controller}/docker/${id}/${file}`,
+    `/sys/fs/cgroup/system.slice/docker-${id}.scope/${file}`,
+  ]) {
+    const text = await readFile(p, 'utf8').catch(() => null);
+    if (text !== null) return Number(text.trim());
+  }
+  throw new Error(`no cgroup file ${file} for container ${id}`);
+}
 
 let ws: EventStream;
 let sessionId: string;
@@ -184,8 +197,13 @@ describe('Claude Code in a Docker sandbox', () => {
   it('contains a fork bomb within the process limit; the runner stays up and a restart clears it', async () => {
     const out = await bash('timeout -s KILL 8 bash -c "b(){ b | b & }; b" 2>/dev/null; echo bomb-ended', 30_000);
     expect(out).toContain('bomb-ended');
+    const id = (await new Docker().getContainer(runtime.containerName('local')).inspect()).Id;
+    // The bomb's orphans go on forking until the container's process table is full, and no further.
+    const pids = () => readCgroup(id, 'pids', 'pids.current');
+    await expect.poll(pids, { timeout: 15_000 }).toBeGreaterThanOrEqual(250);
+    expect(await pids()).toBeLessThanOrEqual(256);
     expect((await fetch(`${test.platform.url}/api/health`)).status).toBe(200);
-    // The bomb's orphans fill the sandbox's process table (and no more): starting it again clears them.
+    // Starting the sandbox again clears them.
     await test.platform.sessions.stop(sessionId);
     await runtime.stop('local');
     expect((await bash('echo back')).trim()).toBe('back');
@@ -218,6 +236,31 @@ describe('Claude Code in a Docker sandbox', () => {
     // matplotlib's default DejaVu, which has no Hangul and draws boxes.
     expect(lines[0]).toMatch(/^font=(NanumGothic|Noto\w*CJK)/);
     expect(lines.slice(1)).toEqual(['missing=', 'glyph_warnings=0', 'png=True']);
+  });
+
+  it('continues the conversation after its container was stopped and started again', async () => {
+    model.script([{ text: 'The secret word is pelican.', usage: USAGE }]);
+    const m1 = await test.client.send(sessionId, 'remember a word for me');
+    await ws.waitForEvent((e) => e.type === 'turn.result' && e.messageId === m1);
+    const before = await test.platform.store.getSession('local', sessionId);
+    await test.platform.sessions.stop(sessionId);
+    await runtime.stop('local');
+    expect((await new Docker().getContainer(runtime.containerName('local')).inspect()).State.Running).toBe(false);
+
+    model.script([
+      {
+        // Claude's transcript lives in the user's volume: the resumed process sends the earlier turn.
+        expect: (req) => expect(transcriptText(req)).toContain('The secret word is pelican.'),
+        text: 'It was pelican.',
+        usage: USAGE,
+      },
+    ]);
+    const m2 = await test.client.send(sessionId, 'which word?');
+    await ws.waitForEvent((e) => e.type === 'turn.result' && e.messageId === m2);
+    const after = await test.platform.store.getSession('local', sessionId);
+    expect(after?.claudeSessionId).toBe(before?.claudeSessionId);
+    const restarted = ws.events.filter((e) => e.type === 'sandbox' && e.messageId === m2).map((e) => e.state);
+    expect(restarted).toEqual(['starting', 'ready']);
   });
 
   it('meters every model response through the proxy, exactly as the model reported it', async () => {

@@ -218,6 +218,41 @@ describe('DockerRuntime', () => {
     }
   });
 
+  it('stops a container that has had no process for the idle time, and says why', async () => {
+    const runtime = await makeRuntime({ idleMs: 300 });
+    const changes: string[] = [];
+    runtime.watch((u, c) => {
+      if (u === user('i')) changes.push(c.state === 'stopped' ? `stopped:${c.why}` : c.state);
+    });
+    try {
+      const s = await runtime.ensure(user('i'));
+      // A process keeps it awake past the idle time.
+      expect((await run(runtime, s, 'sleep 0.6; echo awake')).out).toBe('awake\n');
+      expect(changes).not.toContain('stopped:idle');
+      await expect.poll(() => changes.includes('stopped:idle'), { timeout: 5_000 }).toBe(true);
+      const info = await new Docker().getContainer(runtime.containerName(user('i'))).inspect();
+      expect(info.State.Running).toBe(false);
+    } finally {
+      await runtime.destroyAll();
+    }
+  });
+
+  it('reports a container that cannot be created as a failed start with the reason', async () => {
+    // Docker refuses a memory limit this small: a real engine error, not a stand-in.
+    const runtime = await makeRuntime({ limits: { memoryBytes: 1024 * 1024, cpus: 1, pids: 64 } });
+    try {
+      const seen: string[] = [];
+      const err = await runtime
+        .ensure(user('f'), { onState: (c) => seen.push(c.state === 'failed' ? `failed:${c.reason}` : c.state) })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'SANDBOX_UNAVAILABLE', details: { reason: 'start_failed' } });
+      expect((err as Error).message).toMatch(/Your workspace could not be started \(.*memory/i);
+      expect(seen).toEqual(['starting', 'failed:start_failed']);
+    } finally {
+      await runtime.destroyAll();
+    }
+  });
+
   it('says how to build the image when it is missing', async () => {
     await expect(makeRuntime({ image: 'agent-platform/workspace:not-built' })).rejects.toThrow(
       /not installed\. Build it with docker\/workspace\/build-offline\.sh/,
