@@ -259,7 +259,7 @@ describe('Claude Code in a Docker sandbox', () => {
     await ws.waitForEvent((e) => e.type === 'turn.result' && e.messageId === m2);
     const after = await test.platform.store.getSession('local', sessionId);
     expect(after?.claudeSessionId).toBe(before?.claudeSessionId);
-    const restarted = ws.events.filter((e) => e.type === 'sandbox' && e.messageId === m2).map((e) => e.state);
+    const restarted = ws.events.flatMap((e) => (e.type === 'sandbox' && e.messageId === m2 ? [e.state] : []));
     expect(restarted).toEqual(['starting', 'ready']);
   });
 

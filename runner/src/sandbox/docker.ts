@@ -72,6 +72,8 @@ export class DockerRuntime implements SandboxRuntime {
   private readonly slots = new Map<string, Slot>();
   private readonly byName = new Map<string, string>();
   private readonly pending = new Map<string, Promise<Sandbox>>();
+  /** Stops under way: a start waits for them, so it never finds a container about to go down. */
+  private readonly stopping = new Map<string, Promise<void>>();
   private readonly listeners = new Set<(userId: string, change: SandboxStateChange) => void>();
   private readonly pool: Docker.Container[] = [];
   private poolFilling: Promise<void> | null = null;
@@ -198,6 +200,7 @@ export class DockerRuntime implements SandboxRuntime {
 
   private async makeReady(userId: string, onState: (c: SandboxStateChange) => void): Promise<Sandbox> {
     const began = performance.now();
+    await this.stopping.get(userId);
     const report = (c: SandboxStateChange) => {
       onState(c);
       this.emit(userId, c);

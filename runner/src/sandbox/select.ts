@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { AppError } from '@agent-platform/core/errors';
@@ -97,6 +97,9 @@ export async function setUpSandboxes(config: RunnerConfig, log: Logger): Promise
   }
   if (want === 'bubblewrap' || want === 'auto') {
     if (await bubblewrapAvailable()) {
+      // bwrap runs as the sandbox's uid (1000), which must pass through the data folder to reach
+      // the homes under it: traversable, not listable; the files in it are owner-only.
+      if (process.getuid?.() === 0) chmodSync(config.dataDir, 0o711);
       const runtime = new BubblewrapRuntime({ dataDir: config.dataDir, claudeBinary, onStderr });
       return plain(runtime, BWRAP_WARNING);
     }

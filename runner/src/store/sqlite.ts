@@ -1,3 +1,4 @@
+import { closeSync, openSync } from 'node:fs';
 import type { Message, MessageStatus, Session, SessionContext, User } from '@agent-platform/core/domain';
 import { AppError } from '@agent-platform/core/errors';
 import type { NewMessage, NewSession, Store, UsageRecord, UsageTotals } from '@agent-platform/core/ports';
@@ -110,6 +111,9 @@ export class SqliteStore implements Store {
   constructor(opts: SqliteStoreOptions) {
     this.file = opts.file;
     const busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
+    // Owner-only from the start (SQLite gives its -wal and -shm files the database file's mode): the
+    // data folder may have to be traversable by the sandboxes' uid (bubblewrap).
+    if (opts.file !== ':memory:') closeSync(openSync(opts.file, 'a', 0o600));
     this.db = new Database(opts.file, { timeout: busyTimeoutMs });
     try {
       // WAL lets readers (the API, a replaying WebSocket) run while the runner appends events;
