@@ -81,9 +81,7 @@ describe('chatting in the browser', () => {
     await expect.poll(() => workspace.assistantMessages().last().innerText(), { timeout: 30_000 }).toContain('42');
     await expect.poll(() => workspace.toolCards().count()).toBe(1);
     // The user's container was started for this turn, and the status line said so.
-    await expect
-      .poll(() => page.locator('[data-testid="sandbox-status"]').getAttribute('data-state'))
-      .toBe('ready');
+    await expect.poll(() => page.locator('[data-testid="sandbox-status"]').getAttribute('data-state')).toBe('ready');
     expect(await page.locator('[data-testid="host-sandbox-warning"]').count()).toBe(0);
     expect(await workspace.toolCard(0)).toEqual({ name: 'Bash', output: '42' });
     await expect.poll(() => workspace.turnUsage().count()).toBeGreaterThan(0);
