@@ -36,10 +36,10 @@ it('stops the next turn once the month is spent, with an error event that says s
 
   const answered = model.allRequests.length;
   const second = await test.client.send(sessionId, 'second');
-  const error = (await ws.waitForEvent(
-    (e) => e.type === 'error' && e.messageId === second,
-    30_000,
-  )) as Extract<SessionEvent, { type: 'error' }>;
+  const error = (await ws.waitForEvent((e) => e.type === 'error' && e.messageId === second, 30_000)) as Extract<
+    SessionEvent,
+    { type: 'error' }
+  >;
   expect(error.code).toBe('BUDGET_EXCEEDED');
   expect(error.message).toMatch(/budget/i);
   // Refused at the proxy: the model saw nothing of the second message.
