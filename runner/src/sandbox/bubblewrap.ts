@@ -22,6 +22,7 @@ import type {
   SandboxSpawnOptions,
   SandboxStateChange,
 } from '@agent-platform/core/ports';
+import { PendingStarts, sandboxGone } from './common.js';
 import { sandboxName } from './host.js';
 
 /**
@@ -177,7 +178,7 @@ export class BubblewrapRuntime implements SandboxRuntime {
   private readonly limits: BubblewrapLimits;
   private readonly claudeReal: string | undefined;
   private readonly sandboxes = new Map<string, Sandbox>();
-  private readonly pending = new Map<string, Promise<Sandbox>>();
+  private readonly pending = new PendingStarts();
   private readonly processes = new Map<string, Set<ChildProcess>>();
   private readonly listeners = new Set<(userId: string, change: SandboxStateChange) => void>();
   private readonly staticArgs: string[];
@@ -201,19 +202,13 @@ export class BubblewrapRuntime implements SandboxRuntime {
   async ensure(userId: string, opts: SandboxEnsureOptions = {}): Promise<Sandbox> {
     const known = this.sandboxes.get(userId);
     if (known) return known;
-    const running = this.pending.get(userId);
-    if (running) return running;
-    const p = this.makeReady(userId, opts.onState ?? (() => {})).finally(() => this.pending.delete(userId));
-    this.pending.set(userId, p);
-    return p;
+    return this.pending.run(userId, () => this.makeReady(userId, opts.onState ?? (() => {})));
   }
 
   spawn(sandbox: Sandbox, opts: SandboxSpawnOptions): SandboxProcess {
     const known = this.sandboxes.get(sandbox.userId);
     if (!known || known.sandboxId !== sandbox.sandboxId) {
-      throw new AppError('SANDBOX_UNAVAILABLE', 'The sandbox stopped; it is started again with the next message.', {
-        reason: 'exited',
-      });
+      throw sandboxGone();
     }
     const userId = sandbox.userId;
     const command = this.isClaude(opts.command) ? CLAUDE_IN_SANDBOX : opts.command;
@@ -226,7 +221,7 @@ export class BubblewrapRuntime implements SandboxRuntime {
   }
 
   async stop(userId: string): Promise<void> {
-    await this.pending.get(userId)?.catch(() => {});
+    await this.pending.settled(userId);
     const had = this.sandboxes.delete(userId);
     await this.killAll(userId);
     if (had) this.emit(userId, { state: 'stopped', why: 'request' });

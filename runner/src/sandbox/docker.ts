@@ -10,6 +10,7 @@ import type {
 } from '@agent-platform/core/ports';
 import type Docker from 'dockerode';
 import type { Logger } from '../log.js';
+import { PendingStarts, sandboxGone } from './common.js';
 import { DockerExecProcess } from './docker-process.js';
 import { sandboxName } from './host.js';
 
@@ -71,7 +72,7 @@ export class DockerRuntime implements SandboxRuntime {
   readonly kind = 'docker' as const;
   private readonly slots = new Map<string, Slot>();
   private readonly byName = new Map<string, string>();
-  private readonly pending = new Map<string, Promise<Sandbox>>();
+  private readonly pending = new PendingStarts();
   /** Stops under way: a start waits for them, so it never finds a container about to go down. */
   private readonly stopping = new Map<string, Promise<void>>();
   private readonly listeners = new Set<(userId: string, change: SandboxStateChange) => void>();
@@ -105,19 +106,13 @@ export class DockerRuntime implements SandboxRuntime {
   async ensure(userId: string, opts: SandboxEnsureOptions = {}): Promise<Sandbox> {
     const slot = this.slots.get(userId);
     if (slot && !slot.stopping) return slot.sandbox;
-    const running = this.pending.get(userId);
-    if (running) return running;
-    const p = this.makeReady(userId, opts.onState ?? (() => {})).finally(() => this.pending.delete(userId));
-    this.pending.set(userId, p);
-    return p;
+    return this.pending.run(userId, () => this.makeReady(userId, opts.onState ?? (() => {})));
   }
 
   spawn(sandbox: Sandbox, opts: SandboxSpawnOptions): SandboxProcess {
     const slot = this.slots.get(sandbox.userId);
     if (!slot || slot.sandbox.sandboxId !== sandbox.sandboxId) {
-      throw new AppError('SANDBOX_UNAVAILABLE', 'The sandbox stopped; it is started again with the next message.', {
-        reason: 'exited',
-      });
+      throw sandboxGone();
     }
     clearTimeout(slot.idleTimer);
     slot.processes++;
@@ -150,7 +145,7 @@ export class DockerRuntime implements SandboxRuntime {
   }
 
   async stop(userId: string): Promise<void> {
-    await this.pending.get(userId)?.catch(() => {});
+    await this.pending.settled(userId);
     const slot = this.slots.get(userId);
     if (!slot) return;
     await this.stopSlot(slot, 'request');
