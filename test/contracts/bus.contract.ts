@@ -224,6 +224,36 @@ export function describeBusContract(
       expect(deliveries[1]?.attributes).toMatchObject({ a: 'b' });
     });
 
+    it('redelivers under the same id, so a handler idempotent on the id applies a message once', async () => {
+      const { bus, topic } = await setup();
+      // The handler's effect, keyed by message id: what a job consumer keeps in its store.
+      const applied = new Map<string, number>();
+      const deliveries: BusMessage<{ amount: number }>[] = [];
+      await bus.subscribe<{ amount: number }>(topic, fresh('sub'), async (m) => {
+        deliveries.push(m);
+        if (!applied.has(m.id)) applied.set(m.id, m.data.amount);
+        // The effect is stored but the acknowledgement is lost (a crash, a timeout): at least once.
+        if (m.deliveryAttempt === 1) throw new Error('lost before acknowledging');
+      });
+      // Two messages with equal data are still two messages.
+      const first = await bus.publish(topic, { amount: 5 });
+      const second = await bus.publish(topic, { amount: 5 });
+      expect(second).not.toBe(first);
+
+      await waitFor('both messages twice', () => deliveries.length >= 4);
+      await sleep(quietMs);
+      const byId = (id: string) => deliveries.filter((m) => m.id === id).map((m) => m.deliveryAttempt);
+      expect(byId(first)).toEqual([1, 2]);
+      expect(byId(second)).toEqual([1, 2]);
+      expect(deliveries).toHaveLength(4);
+      expect([...applied.entries()].sort()).toEqual(
+        [
+          [first, 5],
+          [second, 5],
+        ].sort(),
+      );
+    });
+
     it('holds back later messages of a key until a failing one succeeds', async () => {
       const { bus, topic } = await setup();
       const log: string[] = [];
@@ -235,6 +265,32 @@ export function describeBusContract(
       await waitFor('all three messages', () => log.length >= 5);
       await sleep(quietMs);
       expect(log).toEqual(['0@1', '0@2', '0@3', '1@1', '2@1']);
+    });
+
+    it('keeps each key in order through several failures, counting only the attempts its handler saw', async () => {
+      const { bus, topic } = await setup();
+      const keys = ['a', 'b', 'c'];
+      const perKey = 6;
+      const logs = new Map<string, string[]>(keys.map((k) => [k, []]));
+      let succeeded = 0;
+      await bus.subscribe<{ key: string; n: number }>(topic, fresh('sub'), async (m) => {
+        const { key, n } = m.data;
+        logs.get(key)!.push(`${n}@${m.deliveryAttempt}`);
+        // Every third message of a key fails once; the ones behind it wait, and are not charged for it.
+        if (n % 3 === 0 && m.deliveryAttempt === 1) throw new Error('transient');
+        succeeded += 1;
+      });
+      const publishes: Promise<string>[] = [];
+      for (let n = 0; n < perKey; n++) {
+        for (const key of keys) publishes.push(bus.publish(topic, { key, n }, { orderingKey: key }));
+      }
+      await Promise.all(publishes);
+
+      await waitFor('every message to succeed', () => succeeded >= keys.length * perKey);
+      await sleep(quietMs);
+      for (const key of keys) {
+        expect(logs.get(key)).toEqual(['0@1', '0@2', '1@1', '2@1', '3@1', '3@2', '4@1', '5@1']);
+      }
     });
 
     it('dead-letters a message after maxDeliveryAttempts and then carries on with its key', async () => {
