@@ -1,6 +1,7 @@
 // `npm run bench -- <name>`: runs one benchmark (or all) and writes test/bench/results/<name>.json.
 const benches: Record<string, () => Promise<unknown>> = {
   'turn-latency': async () => (await import('./turn-latency.js')).runTurnLatency(),
+  sandbox: async () => (await import('./sandbox.js')).runSandboxBench(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
