@@ -239,6 +239,20 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
         expect(got).toMatchObject({ updatedAt: 5000, title: 'late writer', claudeSessionId: 'claude-1' });
       });
 
+      it('keeps the newest time when many updates race (no lost update)', async () => {
+        const s = await ownedSession({ now: 1000 });
+        // Interleaved so that a read-then-write without a transaction would let an older time win.
+        const times = [1007, 1002, 1010, 1001, 1009, 1004, 1006, 1003, 1008, 1005];
+        await Promise.all(
+          times.map((t, i) =>
+            i % 2 === 0 ? store.touchSession(s.id, t) : store.setClaudeSessionId(s.id, `claude-${t}`, t),
+          ),
+        );
+        const got = await store.getSession(s.ownerId, s.id);
+        expect(got?.updatedAt).toBe(1010);
+        expect(times.map((t) => `claude-${t}`)).toContain(got?.claudeSessionId);
+      });
+
       it('refuses to update a session that does not exist', async () => {
         const missing = id('session');
         await expect(store.touchSession(missing, 1000)).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
@@ -306,6 +320,17 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
         expect(await store.listMessages(s.id)).toStrictEqual([winner]);
       });
 
+      it('stores every one of many concurrent messages with distinct client ids', async () => {
+        const s = await ownedSession({ now: 1000 });
+        const inputs = Array.from({ length: 8 }, (_, i) => newMessage(s, { text: `${i}`, now: 2000 + (i % 3) }));
+        const results = await Promise.all(inputs.map((m) => store.insertMessage(m)));
+        expect(results.every((r) => r.created)).toBe(true);
+        const listed = await store.listMessages(s.id);
+        expect(listed.map((m) => m.id).sort()).toEqual(inputs.map((m) => m.id).sort());
+        expect(listed.map((m) => m.createdAt)).toEqual([...listed.map((m) => m.createdAt)].sort((a, b) => a - b));
+        expect((await store.getSession(s.ownerId, s.id))?.updatedAt).toBe(2002);
+      });
+
       it("refuses a message for an unknown session or another owner's session", async () => {
         const s = await ownedSession();
         const stranger = await store.upsertUser(newUser());
@@ -335,6 +360,16 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
         await store.insertMessage(newMessage(other, { text: 'elsewhere', now: 1500 }));
         expect(await store.listMessages(s.id)).toStrictEqual([m1.message, m2.message, m3.message]);
         expect(await store.listMessages(id('session'))).toEqual([]);
+      });
+
+      it('lists messages stored in the same millisecond in the order they were stored', async () => {
+        const s = await ownedSession({ now: 0 });
+        const stored = [];
+        for (const text of ['b', 'c', 'a', 'd']) {
+          const { message } = await store.insertMessage(newMessage(s, { text, now: 1000 }));
+          stored.push(message);
+        }
+        expect(await store.listMessages(s.id)).toStrictEqual(stored);
       });
 
       it('moves a message through its statuses', async () => {
@@ -449,6 +484,16 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
         expect([mine, theirs]).toContainEqual(stored);
       });
 
+      it('lands concurrent appends of distinct seqs and counts every turn of them', async () => {
+        const s = await ownedSession();
+        // Four writers of seven events each: every batch holds exactly one turn.result.
+        const batches = [0, 7, 14, 21].map((from) => eventsFor(s.id, from, 7));
+        await Promise.all(batches.map((b) => store.appendEvents(b)));
+        expect(await store.listEvents(s.id, -1)).toStrictEqual(batches.flat());
+        expect(await store.lastEventSeq(s.id)).toBe(27);
+        expect(await store.sessionCostUsd(s.id)).toBeCloseTo(4 * 0.012345, 9);
+      });
+
       it('refuses an invalid event and writes none of the batch', async () => {
         const s = await ownedSession();
         const [e0, e1] = eventsFor(s.id, 0, 2);
@@ -531,6 +576,18 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
         await store.recordUsage({ ...first, costUsd: 50, inputTokens: 9 });
         await Promise.all(Array.from({ length: 5 }, () => store.recordUsage(first)));
         expect(await store.usageSince(me, 0)).toMatchObject({ costUsd: 1, inputTokens: 1200, responses: 1 });
+      });
+
+      it('counts every one of many concurrent records', async () => {
+        const me = id('user');
+        await Promise.all(
+          Array.from({ length: 20 }, () => store.recordUsage(usage(me, { costUsd: 0.05, inputTokens: 3 }))),
+        );
+        expect(await store.usageSince(me, 0)).toMatchObject({
+          costUsd: expect.closeTo(1, 9),
+          inputTokens: 60,
+          responses: 20,
+        });
       });
 
       it('refuses negative or fractional token counts and a non-finite cost, storing nothing', async () => {
