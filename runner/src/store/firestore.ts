@@ -61,6 +61,7 @@ import {
   type Firestore,
   initializeFirestore,
 } from 'firebase-admin/firestore';
+import { parseEventBatch } from './event-batch.js';
 
 export interface FirestoreStoreOptions {
   /** The Google Cloud project. For the emulator any id works; `demo-*` ids never reach a real project. */
@@ -420,18 +421,7 @@ export class FirestoreStore implements Store {
         { count: events.length },
       );
     }
-    // Parsed before writing so that a malformed event is refused here, with its position, rather
-    // than stored and found later by every reader replaying the session.
-    const parsed = events.map((e, i) => {
-      const r = SessionEvent.safeParse(e);
-      if (!r.success) {
-        throw new AppError('INTERNAL', `appendEvents: event ${i} of the batch is not a valid SessionEvent.`, {
-          index: i,
-          issues: r.error.issues,
-        });
-      }
-      return r.data;
-    });
+    const parsed = parseEventBatch(events);
     // Two creates of one document in one commit would fail with a less helpful error.
     const seen = new Set<string>();
     for (const e of parsed) {

@@ -4,6 +4,7 @@ import { AppError } from '@agent-platform/core/errors';
 import type { NewMessage, NewSession, Store, UsageRecord, UsageTotals } from '@agent-platform/core/ports';
 import { type SessionCursor, SessionEvent } from '@agent-platform/core/protocol';
 import Database from 'better-sqlite3';
+import { parseEventBatch } from './event-batch.js';
 import { applyMigrations } from './migrations.js';
 
 export interface SqliteStoreOptions {
@@ -335,18 +336,7 @@ export class SqliteStore implements Store {
 
   async appendEvents(events: SessionEvent[]): Promise<void> {
     if (events.length === 0) return;
-    // Parsed before writing so that a malformed event is refused here, with its position, rather
-    // than stored and found later by every reader replaying the session.
-    const parsed = events.map((e, i) => {
-      const r = SessionEvent.safeParse(e);
-      if (!r.success) {
-        throw new AppError('INTERNAL', `appendEvents: event ${i} of the batch is not a valid SessionEvent.`, {
-          index: i,
-          issues: r.error.issues,
-        });
-      }
-      return r.data;
-    });
+    const parsed = parseEventBatch(events);
     this.tx.appendEvents.immediate(parsed);
   }
 
