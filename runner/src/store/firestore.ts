@@ -61,7 +61,7 @@ import {
   type Firestore,
   initializeFirestore,
 } from 'firebase-admin/firestore';
-import { parseEventBatch } from './event-batch.js';
+import { parseEventBatch, validateUsage } from './checks.js';
 
 export interface FirestoreStoreOptions {
   /** The Google Cloud project. For the emulator any id works; `demo-*` ids never reach a real project. */
@@ -569,19 +569,6 @@ function eventConflict(sessionId: string, seqs: number[], why: string): AppError
       'Another writer owns this session: read lastEventSeq and renumber, or stop writing.',
     { sessionId, seqs },
   );
-}
-
-/** Refused here with the field's name, as the SQLite store does. */
-function validateUsage(u: UsageRecord): void {
-  const counts = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheCreationTokens', 'at'] as const;
-  for (const k of counts) {
-    if (!Number.isSafeInteger(u[k]) || u[k] < 0) {
-      throw new RangeError(`recordUsage: ${k} must be a non-negative integer, got ${u[k]}.`);
-    }
-  }
-  if (!Number.isFinite(u.costUsd) || u.costUsd < 0) {
-    throw new RangeError(`recordUsage: costUsd must be a finite non-negative number, got ${u.costUsd}.`);
-  }
 }
 
 function parseEventDoc(sessionId: string, doc: EventDoc): SessionEvent {

@@ -4,7 +4,7 @@ import { AppError } from '@agent-platform/core/errors';
 import type { NewMessage, NewSession, Store, UsageRecord, UsageTotals } from '@agent-platform/core/ports';
 import { type SessionCursor, SessionEvent } from '@agent-platform/core/protocol';
 import Database from 'better-sqlite3';
-import { parseEventBatch } from './event-batch.js';
+import { parseEventBatch, validateUsage } from './checks.js';
 import { applyMigrations } from './migrations.js';
 
 export interface SqliteStoreOptions {
@@ -386,19 +386,6 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
-  }
-}
-
-/** Refused here with the field's name rather than by a CHECK constraint that names none. */
-function validateUsage(u: UsageRecord): void {
-  const counts = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheCreationTokens', 'at'] as const;
-  for (const k of counts) {
-    if (!Number.isSafeInteger(u[k]) || u[k] < 0) {
-      throw new RangeError(`recordUsage: ${k} must be a non-negative integer, got ${u[k]}.`);
-    }
-  }
-  if (!Number.isFinite(u.costUsd) || u.costUsd < 0) {
-    throw new RangeError(`recordUsage: costUsd must be a finite non-negative number, got ${u.costUsd}.`);
   }
 }
 
