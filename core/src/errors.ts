@@ -6,6 +6,10 @@ export const ErrorStatus = {
   BAD_REQUEST: 400,
   VALIDATION_FAILED: 400,
   UNAUTHENTICATED: 401,
+  /** The ID token's time is up: the browser gets a fresh one and tries again. */
+  AUTH_EXPIRED: 401,
+  /** The account's sessions were revoked (signed out everywhere, disabled, password changed). */
+  AUTH_REVOKED: 401,
   NOT_FOUND: 404,
   SESSION_NOT_FOUND: 404,
   /** A user's spending limit is reached (402, as the Anthropic API answers billing problems). */
@@ -18,6 +22,8 @@ export const ErrorStatus = {
   /** The user's sandbox could not be made ready (details.reason says why). */
   SANDBOX_UNAVAILABLE: 503,
   TURN_FAILED: 502,
+  /** No runner of the pool is healthy and has room (the job stays queued; try again shortly). */
+  NO_RUNNER: 503,
   /** The model proxy could not reach the upstream model API. */
   MODEL_UPSTREAM_UNREACHABLE: 502,
   UNKNOWN_FRAME: 400,

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { Limits } from '@agent-platform/core/domain';
 import type { Bus, BusMessage, Store } from '@agent-platform/core/ports';
 import { type ChatTurnJob, ErrorEnvelope, Topics } from '@agent-platform/core/protocol';
-import { createMemoryBus } from '@agent-platform/runner/bus/memory';
-import { openSqliteStore } from '@agent-platform/runner/store/sqlite';
+import { createMemoryBus } from '@agent-platform/core/bus/memory';
+import { openSqliteStore } from '@agent-platform/core/store/sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi } from './app.js';
 import { LocalAuth } from './auth/local.js';
@@ -35,7 +35,7 @@ beforeEach(async () => {
     auth,
     localSignIn: auth,
     clock,
-    info: { version: 't', modelConfigured: true, sandbox: 'host' },
+    info: { version: 't', modelConfigured: true, sandbox: 'host', auth: { kind: 'local' } },
     log: () => {},
   });
   credential = (await auth.exchange(auth.signInToken))!.credential;

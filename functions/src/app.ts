@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '@agent-platform/core/errors';
 import type { Auth, Bus, Clock, LocalSignIn, Principal, Store } from '@agent-platform/core/ports';
 import {
+  type AuthConfig,
   CreateSessionBody,
   encodeSessionCursor,
   type HealthResponse,
@@ -26,7 +27,12 @@ export interface ApiDeps {
   /** Present in local mode: the printed-token sign-in. */
   localSignIn?: LocalSignIn | undefined;
   clock: Clock;
-  info: { version: string; modelConfigured: boolean; sandbox: string };
+  info: { version: string; modelConfigured: boolean; sandbox: string; auth: AuthConfig };
+  /**
+   * The cloud's runner pool: places each user on a runner (sticky while it is healthy). Absent in
+   * local mode, where the one process is the runner and its WebSocket is `/ws` on this origin.
+   */
+  placement?: { place(userId: string): Promise<{ runnerId: string; wsUrl: string }> } | undefined;
   newId?: () => string;
   log?: (msg: string, err?: unknown) => void;
 }
@@ -81,10 +87,18 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     return session;
   };
 
+  // Placed after the message is stored: a runner that takes the user over later finds it among the
+  // open messages even if this job went to a runner that has just died.
+  const publishTurn = async (ownerId: string, sessionId: string, messageId: string): Promise<void> => {
+    const runnerId = deps.placement ? (await deps.placement.place(ownerId)).runnerId : undefined;
+    await publishChatTurn(bus, { sessionId, ownerId, messageId }, runnerId);
+  };
+
   app.get('/me', async (c) => {
     const p = c.get('principal');
     const user = (await store.getUser(p.userId)) ?? { id: p.userId, name: p.name, email: p.email, createdAt: 0 };
-    return c.json({ user, sandbox: deps.info.sandbox } satisfies MeResponse);
+    const wsUrl = deps.placement ? (await deps.placement.place(p.userId)).wsUrl : '/ws';
+    return c.json({ user, sandbox: deps.info.sandbox, wsUrl } satisfies MeResponse);
   });
 
   app.post('/sessions', async (c) => {
@@ -133,7 +147,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     // A repeat of a message still pending is published again: the first publish may have been lost,
     // and the runner handles a message once whatever the number of jobs.
     if (created || message.status === 'pending') {
-      await publishChatTurn(bus, { sessionId: session.id, ownerId: session.ownerId, messageId: message.id });
+      await publishTurn(session.ownerId, session.id, message.id);
     }
     return c.json(
       { messageId: message.id, clientMessageId: message.clientMessageId, created } satisfies PostMessageResponse,
@@ -150,7 +164,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
       throw new AppError('CONFLICT', `Only a failed message can be retried; this one is ${message.status}.`);
     }
     await store.setMessageStatus(session.id, message.id, 'pending');
-    await publishChatTurn(bus, { sessionId: session.id, ownerId: session.ownerId, messageId: message.id });
+    await publishTurn(session.ownerId, session.id, message.id);
     return c.json({ messageId: message.id }, 202);
   });
 

@@ -3,8 +3,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createMemoryBus } from '@agent-platform/runner/bus/memory';
-import { openSqliteStore } from '@agent-platform/runner/store/sqlite';
+import { createMemoryBus } from '@agent-platform/core/bus/memory';
+import { openSqliteStore } from '@agent-platform/core/store/sqlite';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalAuth } from './auth/local.js';
@@ -30,7 +30,7 @@ beforeAll(async () => {
     auth,
     localSignIn: auth,
     clock,
-    info: { version: 'fn', modelConfigured: false, sandbox: 'host' },
+    info: { version: 'fn', modelConfigured: false, sandbox: 'host', auth: { kind: 'local' } },
     log: () => {},
   });
   credential = (await auth.exchange(auth.signInToken))!.credential;

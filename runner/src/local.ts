@@ -8,7 +8,7 @@ import { createApi } from '@agent-platform/functions';
 import { LocalAuth } from '@agent-platform/functions/auth/local';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
-import { createMemoryBus } from './bus/memory.js';
+import { createMemoryBus } from '@agent-platform/core/bus/memory';
 import type { RunnerConfig } from './config.js';
 import { securityHeaders, staticApp } from './http/static.js';
 import { consumeJobs } from './jobs/consumer.js';
@@ -18,7 +18,7 @@ import { SandboxTokens } from './proxy/tokens.js';
 import { type SandboxSetup, setUpSandboxes } from './sandbox/select.js';
 import { EventLog } from './sessions/event-log.js';
 import { SessionManager } from './sessions/manager.js';
-import { openSqliteStore } from './store/sqlite.js';
+import { openSqliteStore } from '@agent-platform/core/store/sqlite';
 import { attachWebSocket } from './ws/server.js';
 
 export const VERSION = '0.1.0';
@@ -95,7 +95,12 @@ export async function startLocalPlatform(
     auth,
     localSignIn: auth,
     clock,
-    info: { version: VERSION, modelConfigured: config.model.configured, sandbox: runtime.kind },
+    info: {
+      version: VERSION,
+      modelConfigured: config.model.configured,
+      sandbox: runtime.kind,
+      auth: { kind: 'local' },
+    },
     log: (msg, err) => log.error(msg, { error: err }),
   });
   const web = staticApp(config.webDist);

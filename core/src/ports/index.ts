@@ -1,4 +1,4 @@
-export type { Auth, LocalSignIn, Principal } from './auth.js';
+export { type Auth, type AuthRefusal, type AuthResult, authRefusalCode, type LocalSignIn, type Principal } from './auth.js';
 export {
   type Bus,
   type BusHandler,
@@ -16,4 +16,14 @@ export type {
   SandboxSpawnOptions,
   SandboxStateChange,
 } from './sandbox.js';
-export type { NewMessage, NewSession, Store, UsageRecord, UsageTotals } from './store.js';
+export type {
+  NewMessage,
+  NewSession,
+  RunnerHeartbeat,
+  Store,
+  TranscriptEntry,
+  TranscriptKey,
+  UsageRecord,
+  UsageTotals,
+  UserSighting,
+} from './store.js';

@@ -5,6 +5,9 @@ export const Topics = {
   runnerJobs: 'runner-jobs',
 } as const;
 
+/** The message attribute naming the runner a job is for; each runner's subscription filters on it. */
+export const runnerAttribute = 'runner';
+
 /** A chat turn to run: the message is already stored. Ordering key: the session id. */
 export const ChatTurnJob = z.object({
   v: z.literal(1),

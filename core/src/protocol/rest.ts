@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Limits, Message, Session, SessionContext, User } from '../domain/index.js';
+import { Limits, Locale, Message, OnboardingAnswers, Session, SessionContext, User } from '../domain/index.js';
 import { SessionEvent } from './events.js';
 
 const utf8Bytes = (s: string): number => new TextEncoder().encode(s).length;
@@ -15,13 +15,39 @@ export const SignInResponse = z.object({
 });
 export type SignInResponse = z.infer<typeof SignInResponse>;
 
-/** GET /api/me */
+/** GET /api/me (and PATCH /api/me's answer) */
 export const MeResponse = z.object({
   user: User,
   /** Where this user's Claude runs: docker, bubblewrap, or host (no isolation: the app warns). */
   sandbox: z.string(),
+  /**
+   * The WebSocket of the runner that serves this user: an absolute ws(s) URL, or a path on this
+   * origin. It changes when the user is moved to another runner; ask again after the socket fails.
+   */
+  wsUrl: z.string(),
 });
 export type MeResponse = z.infer<typeof MeResponse>;
+
+/** PATCH /api/me: the person's own settings. */
+export const UpdateMeBody = z
+  .object({ locale: Locale.nullable().optional(), onboarding: OnboardingAnswers.optional() })
+  .strict();
+export type UpdateMeBody = z.infer<typeof UpdateMeBody>;
+
+/** How the browser signs in: the local one-user token, or Google through Firebase Auth. */
+export const AuthConfig = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('local') }),
+  z.object({
+    kind: z.literal('firebase'),
+    /** The Firebase web config's public fields. */
+    apiKey: z.string(),
+    authDomain: z.string(),
+    projectId: z.string(),
+    /** http://127.0.0.1:PORT of the Auth emulator, when signing in against it. */
+    emulatorUrl: z.string().nullable(),
+  }),
+]);
+export type AuthConfig = z.infer<typeof AuthConfig>;
 
 export const HealthResponse = z.object({
   ok: z.literal(true),
@@ -30,6 +56,7 @@ export const HealthResponse = z.object({
   modelConfigured: z.boolean(),
   /** Which sandbox runtime runs Claude (host, bubblewrap, docker). */
   sandbox: z.string(),
+  auth: AuthConfig,
 });
 export type HealthResponse = z.infer<typeof HealthResponse>;
 

@@ -1,10 +1,19 @@
 import type { Bus } from '@agent-platform/core/ports';
-import { type ChatTurnJob, Topics } from '@agent-platform/core/protocol';
+import { type ChatTurnJob, runnerAttribute, Topics } from '@agent-platform/core/protocol';
 
-/** Publishes the job that runs a stored message; the session id orders a conversation's turns. */
-export async function publishChatTurn(bus: Bus, job: Omit<ChatTurnJob, 'v' | 'type'>): Promise<void> {
+/**
+ * Publishes the job that runs a stored message; the session id orders a conversation's turns. With a
+ * runner id (the cloud's pool) the job carries it in the `runner` attribute, which that runner's
+ * subscription filters on.
+ */
+export async function publishChatTurn(
+  bus: Bus,
+  job: Omit<ChatTurnJob, 'v' | 'type'>,
+  runnerId?: string | undefined,
+): Promise<void> {
   const data: ChatTurnJob = { v: 1, type: 'chat.turn', ...job };
-  await bus.publish(Topics.runnerJobs, data, { orderingKey: job.sessionId, attributes: { type: data.type } });
+  const attributes: Record<string, string> = { type: data.type, ...(runnerId ? { [runnerAttribute]: runnerId } : {}) };
+  await bus.publish(Topics.runnerJobs, data, { orderingKey: job.sessionId, attributes });
 }
 
 /** A session's title from its first message: the first line, cut at a word near 60 characters. */

@@ -21,7 +21,7 @@ import {
   type Usage,
 } from '../../../test/fixtures/scripted-model.js';
 import type { Logger, LogLevel } from '../log.js';
-import { openSqliteStore, type SqliteStore } from '../store/sqlite.js';
+import { openSqliteStore, type SqliteStore } from '@agent-platform/core/store/sqlite';
 import { costUsd } from './pricing.js';
 import { createModelProxy, type ModelProxy, type ModelProxyOptions } from './server.js';
 import { SandboxTokens } from './tokens.js';

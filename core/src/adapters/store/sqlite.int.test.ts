@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { describeStoreContract } from '../../../test/contracts/store.contract.js';
+import { describeStoreContract } from '../../../../test/contracts/store.contract.js';
 import { applyMigrations, type Migration, migrations } from './migrations.js';
 import { openSqliteStore, type SqliteStore } from './sqlite.js';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeStoreContract } from '../../../test/contracts/store.contract.js';
-import { type FirestoreEmulator, startFirestoreEmulator } from '../../../test/fixtures/firestore-emulator.js';
+import { describeStoreContract } from '../../../../test/contracts/store.contract.js';
+import { type FirestoreEmulator, startFirestoreEmulator } from '../../../../test/fixtures/firestore-emulator.js';
 import { docId, type FirestoreStore, openFirestoreStore } from './firestore.js';
 
 // One emulator for this file (about 3 s to start); the contract uses fresh random ids in every

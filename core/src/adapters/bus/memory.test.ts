@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { BusMessage } from '@agent-platform/core/ports';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { describeBusContract } from '../../../test/contracts/bus.contract.js';
+import { describeBusContract } from '../../../../test/contracts/bus.contract.js';
 import { createMemoryBus, type DroppedMessage, type MemoryBus } from './memory.js';
 
 describeBusContract('memory', async (opts) => {

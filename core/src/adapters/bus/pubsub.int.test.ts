@@ -3,8 +3,8 @@ import type { BusMessage } from '@agent-platform/core/ports';
 import { DeadLetterAttributes } from '@agent-platform/core/ports';
 import { Duration, type Message, PubSub } from '@google-cloud/pubsub';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { describeBusContract } from '../../../test/contracts/bus.contract.js';
-import { type PubsubEmulator, startPubsubEmulator } from '../../../test/fixtures/pubsub-emulator.js';
+import { describeBusContract } from '../../../../test/contracts/bus.contract.js';
+import { type PubsubEmulator, startPubsubEmulator } from '../../../../test/fixtures/pubsub-emulator.js';
 import { createPubSubBus, type PubSubBus, type PubSubBusOptions, runnerAttribute } from './pubsub.js';
 
 // Never skipped: without gcloud and its Pub/Sub emulator the start fails, with the reason.

@@ -6,7 +6,7 @@ import {
   deadLetterErrorChars,
   type PublishOptions,
 } from '@agent-platform/core/ports';
-import { Topics } from '@agent-platform/core/protocol';
+import { runnerAttribute, Topics } from '@agent-platform/core/protocol';
 import {
   type ClientConfig,
   type CreateSubscriptionOptions,
@@ -22,8 +22,7 @@ import type { DroppedMessage } from './memory.js';
 
 export type { DroppedMessage } from './memory.js';
 
-/** The message attribute a runner's subscription filters on: the id of the runner a job is for. */
-export const runnerAttribute = 'runner';
+export { runnerAttribute };
 
 export interface PubSubBusOptions {
   projectId: string;
