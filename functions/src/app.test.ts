@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Limits } from '@agent-platform/core/domain';
-import type { Bus, BusMessage, Store } from '@agent-platform/core/ports';
-import { type ChatTurnJob, ErrorEnvelope, Topics } from '@agent-platform/core/protocol';
 import { createMemoryBus } from '@agent-platform/core/bus/memory';
+import { Limits } from '@agent-platform/core/domain';
+import type { AuthResult, Bus, BusMessage, Store } from '@agent-platform/core/ports';
+import { type ChatTurnJob, ErrorEnvelope, MeResponse, Topics } from '@agent-platform/core/protocol';
 import { openSqliteStore } from '@agent-platform/core/store/sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApi } from './app.js';
+import { createApi, SIGHTING_INTERVAL_MS } from './app.js';
 import { LocalAuth } from './auth/local.js';
 
 let dir: string;
@@ -20,6 +20,7 @@ let credential: string;
 let now = 1_000;
 
 beforeEach(async () => {
+  now = 1_000;
   dir = mkdtempSync(path.join(tmpdir(), 'ap-api-'));
   store = openSqliteStore({ file: path.join(dir, 'test.db') });
   bus = createMemoryBus();
@@ -70,36 +71,194 @@ const waitForJobs = async (n: number) => {
 describe('auth', () => {
   it('answers health without a credential', async () => {
     const res = await call('GET', '/api/health', undefined, { authorization: '' });
-    expect(res).toEqual({ status: 200, body: { ok: true, version: 't', modelConfigured: true, sandbox: 'host' } });
+    expect(res).toEqual({
+      status: 200,
+      body: { ok: true, version: 't', modelConfigured: true, sandbox: 'host', auth: { kind: 'local' } },
+    });
   });
 
   it('tells the signed-in user who they are and where their Claude runs', async () => {
     const res = await call('GET', '/api/me');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ user: { id: 'local' }, sandbox: 'host' });
+    expect(MeResponse.parse(res.body)).toEqual({
+      user: {
+        id: 'local',
+        name: 'Local user',
+        email: null,
+        photoUrl: null,
+        locale: null,
+        onboarding: {},
+        createdAt: expect.any(Number),
+        lastSeenAt: expect.any(Number),
+      },
+      sandbox: 'host',
+      wsUrl: '/ws',
+    });
   });
 
-  it('refuses every other route without a valid credential', async () => {
-    for (const authorization of ['', 'Bearer nope', `Bearer ${credential}x`]) {
+  it('refuses every other route without a valid credential, and stores nothing', async () => {
+    for (const authorization of ['', 'Bearer', 'Basic abc', 'Bearer nope', `Bearer ${credential}x`]) {
       const res = await call('GET', '/api/sessions', undefined, { authorization });
       expect(res.status).toBe(401);
       expect(envelope(res.body).code).toBe('UNAUTHENTICATED');
+      expect(res.body.message).toMatch(/sign in/i);
     }
+    expect(await store.getUser('local')).toBeNull();
   });
 
-  it('exchanges the sign-in token and refuses a wrong one', async () => {
-    const ok = await call('POST', '/api/auth/local', { token: auth.signInToken }, { authorization: '' });
-    expect(ok.status).toBe(200);
-    expect(await auth.verify(ok.body.credential)).toMatchObject({ userId: 'local' });
+  it('answers an expired credential with AUTH_EXPIRED, telling the browser to get a fresh one', async () => {
+    const c = (await auth.exchange(auth.signInToken))!;
+    now = c.expiresAt;
+    const res = await call('GET', '/api/me', undefined, { authorization: `Bearer ${c.credential}` });
+    expect(res.status).toBe(401);
+    expect(envelope(res.body).code).toBe('AUTH_EXPIRED');
+    expect(res.body.message).toMatch(/fresh/);
+    expect(await store.getUser('local')).toBeNull();
+  });
+
+  it('maps each refusal of the Auth port to its code, and an outage to 500', async () => {
+    const answers: Record<string, AuthResult | Error> = {
+      invalid: { ok: false, reason: 'invalid' },
+      expired: { ok: false, reason: 'expired' },
+      revoked: { ok: false, reason: 'revoked' },
+      outage: new Error('identity provider unreachable'),
+    };
+    const logged: string[] = [];
+    const withAuth = createApi({
+      store,
+      bus,
+      auth: {
+        verify: async (cred) => {
+          const a = answers[cred];
+          if (a instanceof Error) throw a;
+          return a ?? { ok: false, reason: 'invalid' };
+        },
+      },
+      clock: { now: () => now },
+      info: { version: 't', modelConfigured: true, sandbox: 'host', auth: { kind: 'local' } },
+      log: (msg) => logged.push(msg),
+    });
+    const codes: Record<string, [number, string]> = {};
+    for (const cred of Object.keys(answers)) {
+      const res = await withAuth.request('/api/me', { headers: { authorization: `Bearer ${cred}` } });
+      codes[cred] = [res.status, envelope(await res.json()).code];
+    }
+    expect(codes).toEqual({
+      invalid: [401, 'UNAUTHENTICATED'],
+      expired: [401, 'AUTH_EXPIRED'],
+      revoked: [401, 'AUTH_REVOKED'],
+      outage: [500, 'INTERNAL'],
+    });
+    expect(logged).toHaveLength(1);
+  });
+
+  it('exchanges the sign-in token, recording the user, and refuses a wrong one', async () => {
     const bad = await call('POST', '/api/auth/local', { token: 'wrong' }, { authorization: '' });
     expect(bad.status).toBe(401);
     expect(envelope(bad.body).code).toBe('UNAUTHENTICATED');
+    expect(await store.getUser('local')).toBeNull();
+    const ok = await call('POST', '/api/auth/local', { token: auth.signInToken }, { authorization: '' });
+    expect(ok.status).toBe(200);
+    expect(ok.body.user).toMatchObject({ id: 'local', name: 'Local user' });
+    expect(await auth.verify(ok.body.credential)).toMatchObject({ ok: true, principal: { userId: 'local' } });
+    expect(await store.getUser('local')).toMatchObject({ id: 'local', lastSeenAt: ok.body.user.lastSeenAt });
   });
 
-  it('refuses an expired credential', async () => {
+  it('records a sighting at most once per interval, not on every request', async () => {
+    now = 10_000;
+    await call('GET', '/api/sessions');
+    const first = (await store.getUser('local'))!;
+    expect(first).toMatchObject({ createdAt: first.lastSeenAt });
+    now = first.lastSeenAt + SIGHTING_INTERVAL_MS - 10;
+    await call('GET', '/api/sessions');
+    expect((await store.getUser('local'))!.lastSeenAt).toBe(first.lastSeenAt);
+    now = first.lastSeenAt + SIGHTING_INTERVAL_MS;
+    await call('GET', '/api/sessions');
+    const later = (await store.getUser('local'))!;
+    expect(later.lastSeenAt).toBeGreaterThanOrEqual(first.lastSeenAt + SIGHTING_INTERVAL_MS);
+    expect(later.createdAt).toBe(first.createdAt);
+  });
+});
+
+describe('LocalAuth', () => {
+  it('accepts its own credential until it expires, then answers expired', async () => {
     const c = (await auth.exchange(auth.signInToken))!;
-    now = c.expiresAt + 1;
-    expect(await auth.verify(c.credential)).toBeNull();
+    expect(await auth.verify(c.credential)).toEqual({
+      ok: true,
+      principal: { userId: 'local', name: 'Local user', email: null, photoUrl: null },
+    });
+    now = c.expiresAt;
+    expect(await auth.verify(c.credential)).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it('answers invalid for forged, tampered, malformed and overlong credentials', async () => {
+    const c = (await auth.exchange(auth.signInToken))!;
+    const [version, , mac] = c.credential.split('.');
+    const longer = Buffer.from(JSON.stringify({ sub: 'local', exp: Number.MAX_SAFE_INTEGER })).toString('base64url');
+    const otherDir = mkdtempSync(path.join(tmpdir(), 'ap-other-'));
+    try {
+      const other = new LocalAuth({ dataDir: otherDir, signInToken: auth.signInToken, clock: { now: () => now } });
+      const foreign = (await other.exchange(auth.signInToken))!.credential;
+      for (const forged of [
+        `${version}.${longer}.${mac}`, // payload changed, old signature
+        foreign, // signed with another secret
+        `${c.credential}.extra`,
+        'v1.e30.bad',
+        'v2.x.y',
+        'not a credential',
+        'x'.repeat(5000),
+      ]) {
+        expect(await auth.verify(forged)).toEqual({ ok: false, reason: 'invalid' });
+      }
+    } finally {
+      rmSync(otherDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('PATCH /api/me', () => {
+  const patch = (body: unknown) => call('PATCH', '/api/me', body);
+
+  it('stores the person’s locale and answers, merging answers, and returns the profile', async () => {
+    const res = await patch({ locale: 'ko', onboarding: { role: 'marketer' } });
+    expect(res.status).toBe(200);
+    expect(MeResponse.parse(res.body)).toMatchObject({
+      user: { id: 'local', locale: 'ko', onboarding: { role: 'marketer' } },
+      sandbox: 'host',
+      wsUrl: '/ws',
+    });
+    const more = await patch({ onboarding: { goal: 'weekly report' } });
+    expect(more.body.user).toMatchObject({ locale: 'ko', onboarding: { role: 'marketer', goal: 'weekly report' } });
+    const cleared = await patch({ locale: null });
+    expect(cleared.body.user.locale).toBeNull();
+    expect((await call('GET', '/api/me')).body.user).toEqual(cleared.body.user);
+  });
+
+  it('refuses a bad locale, an unknown field or a non-object, naming the field, and stores nothing', async () => {
+    await patch({ locale: 'en-US' });
+    const before = await store.getUser('local');
+    const badLocale = await patch({ locale: 'not a language!' });
+    expect(badLocale.status).toBe(400);
+    expect(envelope(badLocale.body).code).toBe('VALIDATION_FAILED');
+    expect(badLocale.body.message).toContain('locale');
+    expect(badLocale.body.details.issues[0].path).toBe('locale');
+    const unknown = await patch({ locale: 'ko', isAdmin: true });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.message).toContain('isAdmin');
+    const badAnswer = await patch({ onboarding: { 'Bad Id': 'x' } });
+    expect(badAnswer.status).toBe(400);
+    expect(badAnswer.body.message).toContain('onboarding');
+    const notObject = await patch('"ko"');
+    expect(notObject.status).toBe(400);
+    const wrongType = await call('PATCH', '/api/me', { locale: 'ko' }, { 'content-type': 'text/plain' });
+    expect(wrongType.status).toBe(415);
+    expect(await store.getUser('local')).toEqual(before);
+  });
+
+  it('needs a credential', async () => {
+    const res = await call('PATCH', '/api/me', { locale: 'ko' }, { authorization: '' });
+    expect(res.status).toBe(401);
+    expect(await store.getUser('local')).toBeNull();
   });
 });
 

@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import type { User } from '@agent-platform/core/domain';
 import { AppError } from '@agent-platform/core/errors';
-import type { Auth, Bus, Clock, LocalSignIn, Principal, Store } from '@agent-platform/core/ports';
+import {
+  type Auth,
+  type AuthRefusal,
+  authRefusalCode,
+  type Bus,
+  type Clock,
+  type LocalSignIn,
+  type Principal,
+  type Store,
+} from '@agent-platform/core/ports';
 import {
   type AuthConfig,
   CreateSessionBody,
@@ -14,6 +24,7 @@ import {
   type RestoreSessionResponse,
   type SessionListResponse,
   type SignInResponse,
+  UpdateMeBody,
 } from '@agent-platform/core/protocol';
 import { Hono } from 'hono';
 import { errorResponse } from './http/errors.js';
@@ -37,7 +48,25 @@ export interface ApiDeps {
   log?: (msg: string, err?: unknown) => void;
 }
 
-type Env = { Variables: { principal: Principal } };
+type Env = { Variables: { principal: Principal; user: User } };
+
+/**
+ * How stale a stored profile may get before a request refreshes it (lastSeenAt, and name, email and
+ * photo from the identity provider): one write per person per this interval, not one per request.
+ */
+export const SIGHTING_INTERVAL_MS = 5 * 60_000;
+
+/** What the browser should do about each refusal. */
+const refusalMessages: Record<AuthRefusal, string> = {
+  invalid:
+    'That credential is not valid (malformed, forged, or for another project). Sign in again and send ' +
+    '"Authorization: Bearer <credential>".',
+  expired: 'Your credential has expired. Get a fresh one (Firebase: getIdToken(true); local: sign in again) and retry.',
+  revoked: 'This account was signed out everywhere or disabled. Sign in again; if that fails, the account is disabled.',
+};
+
+const sameProfile = (u: User, p: Principal): boolean =>
+  u.name === p.name && u.email === p.email && u.photoUrl === p.photoUrl;
 
 /**
  * The HTTP API under /api. Mounted by the local process and wrapped as the `api` Cloud Function.
@@ -65,19 +94,29 @@ export function createApi(deps: ApiDeps): Hono<Env> {
         'That sign-in token is not right. Use the link the server printed at start, or the token in DATA_DIR/signin-token.',
       );
     }
-    await store.upsertUser(result.user);
-    return c.json(result satisfies SignInResponse);
+    const { id, name, email, photoUrl } = result.user;
+    const user = await store.recordSighting({ id, name, email, photoUrl, now: clock.now() });
+    return c.json({ credential: result.credential, user, expiresAt: result.expiresAt } satisfies SignInResponse);
   });
 
-  // Everything below requires a credential.
+  // Everything below requires a credential. An accepted person is recorded (created on first sight,
+  // refreshed when stale or changed at the provider), so every route can rely on a stored profile.
   app.use('*', async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S{1,4096})$/i.exec(header);
-    const principal = match?.[1] ? await auth.verify(match[1]) : null;
-    if (!principal) {
+    if (!match?.[1]) {
       throw new AppError('UNAUTHENTICATED', 'Sign in first: send "Authorization: Bearer <credential>".');
     }
-    c.set('principal', principal);
+    const result = await auth.verify(match[1]);
+    if (!result.ok) throw new AppError(authRefusalCode[result.reason], refusalMessages[result.reason]);
+    const p = result.principal;
+    const now = clock.now();
+    let user = await store.getUser(p.userId);
+    if (!user || now - user.lastSeenAt >= SIGHTING_INTERVAL_MS || !sameProfile(user, p)) {
+      user = await store.recordSighting({ id: p.userId, name: p.name, email: p.email, photoUrl: p.photoUrl, now });
+    }
+    c.set('principal', p);
+    c.set('user', user);
     await next();
   });
 
@@ -94,11 +133,19 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     await publishChatTurn(bus, { sessionId, ownerId, messageId }, runnerId);
   };
 
-  app.get('/me', async (c) => {
-    const p = c.get('principal');
-    const user = (await store.getUser(p.userId)) ?? { id: p.userId, name: p.name, email: p.email, createdAt: 0 };
-    const wsUrl = deps.placement ? (await deps.placement.place(p.userId)).wsUrl : '/ws';
-    return c.json({ user, sandbox: deps.info.sandbox, wsUrl } satisfies MeResponse);
+  const meResponse = async (user: User): Promise<MeResponse> => {
+    const wsUrl = deps.placement ? (await deps.placement.place(user.id)).wsUrl : '/ws';
+    return { user, sandbox: deps.info.sandbox, wsUrl };
+  };
+
+  app.get('/me', async (c) => c.json(await meResponse(c.get('user'))));
+
+  app.patch('/me', async (c) => {
+    const body = await parseJsonBody(c, UpdateMeBody);
+    const user = await store.updateUserSettings(c.get('principal').userId, body);
+    // Recorded by the auth step just before; gone only if deleted in between.
+    if (!user) throw new AppError('NOT_FOUND', 'This account has no profile any more. Sign in again.');
+    return c.json(await meResponse(user));
   });
 
   app.post('/sessions', async (c) => {

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createMemoryBus } from '@agent-platform/core/bus/memory';
+import type { MeResponse } from '@agent-platform/core/protocol';
 import { openSqliteStore } from '@agent-platform/core/store/sqlite';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,11 +63,24 @@ describe('the api Cloud Function', () => {
     expect((await opened.listMessages(session.id)).map((m) => m.text)).toEqual(['hello from a function']);
   });
 
+  it('records the user and updates their settings with PATCH /api/me', async () => {
+    const patched = await fetch(`${base}/api/me`, { method: 'PATCH', headers: auth(), body: '{"locale":"ko"}' });
+    expect(patched.status).toBe(200);
+    expect(((await patched.json()) as MeResponse).user).toMatchObject({ id: 'local', locale: 'ko' });
+    const bad = await fetch(`${base}/api/me`, { method: 'PATCH', headers: auth(), body: '{"locale":"??"}' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect((await opened.getUser('local'))?.locale).toBe('ko');
+    const me = await fetch(`${base}/api/me`, { headers: auth() });
+    expect(((await me.json()) as MeResponse).user.locale).toBe('ko');
+  });
+
   it('answers with the one error envelope', async () => {
     const res = await fetch(`${base}/api/sessions/nope`, { headers: auth() });
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ code: 'SESSION_NOT_FOUND' });
     const anon = await fetch(`${base}/api/sessions`);
     expect(anon.status).toBe(401);
+    expect(await anon.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 });

@@ -2,7 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { User } from '@agent-platform/core/domain';
-import type { Auth, Clock, LocalSignIn, Principal } from '@agent-platform/core/ports';
+import type { Auth, AuthResult, Clock, LocalSignIn } from '@agent-platform/core/ports';
 
 export interface LocalAuthOptions {
   /** Where the sign-in token and the signing secret are kept (created 0600 when missing). */
@@ -14,7 +14,20 @@ export interface LocalAuthOptions {
   clock: Clock;
 }
 
-export const LOCAL_USER: User = { id: 'local', name: 'Local user', email: null, createdAt: 0 };
+/** The one local person, as the sign-in vouches for them (the store keeps locale and answers). */
+export const LOCAL_USER: User = {
+  id: 'local',
+  name: 'Local user',
+  email: null,
+  photoUrl: null,
+  locale: null,
+  onboarding: {},
+  createdAt: 0,
+  lastSeenAt: 0,
+};
+
+/** Longest credential looked at (ours are about 100 characters). */
+const MAX_CREDENTIAL_CHARS = 4096;
 
 /**
  * One-user sign-in for local mode, as Jupyter does it: a secret token printed at start (and kept
@@ -47,16 +60,27 @@ export class LocalAuth implements Auth, LocalSignIn {
     return { credential: `v1.${payload}.${this.sign(payload)}`, user: LOCAL_USER, expiresAt };
   }
 
-  async verify(credential: string): Promise<Principal | null> {
-    const [version, payload, mac] = credential.split('.');
-    if (version !== 'v1' || !payload || !mac || !safeEqual(mac, this.sign(payload))) return null;
-    try {
-      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown; exp?: unknown };
-      if (claims.sub !== LOCAL_USER.id || typeof claims.exp !== 'number' || claims.exp <= this.clock.now()) return null;
-    } catch {
-      return null; // a forged payload that is not JSON is just an invalid credential
+  /** Forged, malformed or for another user → invalid; correctly signed but past its time → expired. */
+  async verify(credential: string): Promise<AuthResult> {
+    const invalid: AuthResult = { ok: false, reason: 'invalid' };
+    if (credential.length > MAX_CREDENTIAL_CHARS) return invalid;
+    const [version, payload, mac, extra] = credential.split('.');
+    if (version !== 'v1' || !payload || !mac || extra !== undefined || !safeEqual(mac, this.sign(payload))) {
+      return invalid;
     }
-    return { userId: LOCAL_USER.id, name: LOCAL_USER.name, email: LOCAL_USER.email };
+    let claims: { sub?: unknown; exp?: unknown };
+    try {
+      claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as typeof claims;
+    } catch {
+      // Signed by us yet not JSON: only a forger with our secret could make one; still just invalid.
+      return invalid;
+    }
+    if (claims?.sub !== LOCAL_USER.id || typeof claims.exp !== 'number') return invalid;
+    if (claims.exp <= this.clock.now()) return { ok: false, reason: 'expired' };
+    return {
+      ok: true,
+      principal: { userId: LOCAL_USER.id, name: LOCAL_USER.name, email: LOCAL_USER.email, photoUrl: null },
+    };
   }
 
   private sign(payload: string): string {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { Limits } from '@agent-platform/core/domain';
-import type { Auth, Principal, Store } from '@agent-platform/core/ports';
+import { type Auth, type AuthResult, authRefusalCode, type Principal, type Store } from '@agent-platform/core/ports';
 import {
   ClientFrame,
   ClientFrameTypes,
@@ -108,16 +108,25 @@ export function attachWebSocket(o: WsOptions): { close: () => Promise<void>; wss
       }
       const frame = parsed.data;
       if (frame.type === 'auth') {
-        const principal = await o.auth.verify(frame.credential);
-        if (!principal) return void conn.ws.close(WsCloseCode.unauthenticated, 'credential refused');
-        conn.principal = principal;
+        let result: AuthResult;
+        try {
+          result = await o.auth.verify(frame.credential);
+        } catch (e) {
+          // The identity provider could not be asked: not the user's fault, so the socket stays open
+          // and the browser may send its auth frame again (the auth timeout still applies).
+          o.log.error('ws auth check failed', { error: e });
+          return sendError(conn, 'INTERNAL', 'Your credential could not be checked right now; send it again shortly.');
+        }
+        // The close reason is the error code, so the browser knows whether a fresh token will do.
+        if (!result.ok) return void conn.ws.close(WsCloseCode.unauthenticated, authRefusalCode[result.reason]);
+        conn.principal = result.principal;
         clearTimeout(authTimer);
-        return send(conn, { v: 1, type: 'ready', userId: principal.userId });
+        return send(conn, { v: 1, type: 'ready', userId: result.principal.userId });
       }
       if (frame.type === 'ping') return send(conn, { v: 1, type: 'pong' });
       if (!conn.principal) {
         sendError(conn, 'UNAUTHENTICATED', 'Send an auth frame first.');
-        return void conn.ws.close(WsCloseCode.unauthenticated, 'authenticate first');
+        return void conn.ws.close(WsCloseCode.unauthenticated, authRefusalCode.invalid);
       }
       if (frame.type === 'unsubscribe') {
         conn.subs.get(frame.sessionId)?.();
