@@ -41,12 +41,26 @@ export const appRootStyles = css`
     flex: 1;
   }
   .user {
+    display: inline-flex;
+    align-items: center;
+    gap: 0.5rem;
+    min-width: 0;
     font-size: 0.875rem;
     color: var(--ap-muted);
+  }
+  .user-name {
     max-width: 12rem;
     overflow: hidden;
     text-overflow: ellipsis;
     white-space: nowrap;
+  }
+  .avatar {
+    flex: none;
+    width: 1.75rem;
+    height: 1.75rem;
+    border-radius: 50%;
+    object-fit: cover;
+    background: var(--ap-hover);
   }
   main {
     flex: 1;
@@ -68,7 +82,7 @@ export const appRootStyles = css`
       padding: 0 0.75rem;
     }
     .brand .name,
-    .user {
+    .user-name {
       display: none;
     }
   }

@@ -15,15 +15,37 @@ function fakeFetch(answer: (url: string, init: RequestInit) => Response | Promis
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
-function client(fetchFn: typeof fetch, credential: string | null = 'cred') {
+function client(
+  fetchFn: typeof fetch,
+  credential: string | null = 'cred',
+  refreshCredential?: () => Promise<string | null>,
+) {
   const refused: ApiError[] = [];
   const api = new ApiClient({
     getCredential: () => credential,
+    ...(refreshCredential ? { refreshCredential } : {}),
     onUnauthenticated: (e) => refused.push(e),
     fetch: fetchFn,
   });
   return { api, refused };
 }
+
+const me = {
+  user: {
+    id: 'u1',
+    name: 'Ada',
+    email: 'ada@example.com',
+    photoUrl: null,
+    locale: 'ko',
+    onboarding: { skipped: 'yes' },
+    createdAt: 1,
+    lastSeenAt: 2,
+  },
+  sandbox: 'docker',
+  wsUrl: 'ws://10.0.0.7:8081/ws',
+};
+
+const bearer = (r: { init: RequestInit }) => (r.init.headers as Record<string, string>)['authorization'];
 
 describe('ApiClient', () => {
   it('sends the credential and parses answers with the protocol schemas', async () => {
@@ -92,5 +114,79 @@ describe('ApiClient', () => {
     await api.listSessions({ limit: 20, before: '123.abc' });
     await api.listSessions({});
     expect(requests.map((r) => r.url)).toEqual(['/api/sessions?limit=20&before=123.abc', '/api/sessions']);
+  });
+
+  it('renews an expired credential once and sends the request again with it', async () => {
+    const { fn, requests } = fakeFetch((_, init) =>
+      (init.headers as Record<string, string>)['authorization'] === 'Bearer fresh'
+        ? json(200, me)
+        : json(401, { code: 'AUTH_EXPIRED', message: 'expired' }),
+    );
+    let renewals = 0;
+    const { api, refused } = client(fn, 'old', async () => {
+      renewals++;
+      return 'fresh';
+    });
+    await expect(api.me()).resolves.toEqual(me);
+    expect(requests.map(bearer)).toEqual(['Bearer old', 'Bearer fresh']);
+    expect(renewals).toBe(1);
+    expect(refused).toHaveLength(0);
+  });
+
+  it('reports the refusal when the renewed credential is refused too, or cannot be renewed', async () => {
+    const expired = () => json(401, { code: 'AUTH_EXPIRED', message: 'expired' });
+    const twice = fakeFetch(expired);
+    const renewing = client(twice.fn, 'old', async () => 'fresh');
+    await expect(renewing.api.listSessions({})).rejects.toMatchObject({ code: 'AUTH_EXPIRED', status: 401 });
+    expect(twice.requests).toHaveLength(2);
+    expect(renewing.refused.map((e) => e.code)).toEqual(['AUTH_EXPIRED']);
+
+    const once = fakeFetch(expired);
+    const local = client(once.fn, 'local-cred');
+    await expect(local.api.listSessions({})).rejects.toMatchObject({ code: 'AUTH_EXPIRED' });
+    expect(once.requests).toHaveLength(1);
+    expect(local.refused.map((e) => e.code)).toEqual(['AUTH_EXPIRED']);
+  });
+
+  it('does not renew a revoked credential', async () => {
+    const { fn, requests } = fakeFetch(() => json(401, { code: 'AUTH_REVOKED', message: 'revoked' }));
+    let renewals = 0;
+    const { api, refused } = client(fn, 'old', async () => {
+      renewals++;
+      return 'fresh';
+    });
+    await expect(api.me()).rejects.toMatchObject({ code: 'AUTH_REVOKED' });
+    expect(requests).toHaveLength(1);
+    expect(renewals).toBe(0);
+    expect(refused.map((e) => e.code)).toEqual(['AUTH_REVOKED']);
+  });
+
+  it('treats a renewal that cannot reach Google as a network failure, not a sign-out', async () => {
+    const { fn, requests } = fakeFetch(() => json(401, { code: 'AUTH_EXPIRED', message: 'expired' }));
+    const { api, refused } = client(fn, 'old', async () => {
+      throw new Error('auth/network-request-failed');
+    });
+    await expect(api.me()).rejects.toMatchObject({ code: 'NETWORK_ERROR', status: 0 });
+    expect(requests).toHaveLength(1);
+    expect(refused).toHaveLength(0);
+  });
+
+  it('saves the person’s settings with PATCH /api/me', async () => {
+    const { fn, requests } = fakeFetch(() => json(200, me));
+    const { api } = client(fn);
+    await expect(api.updateMe({ locale: 'ko', onboarding: { role: 'research' } })).resolves.toEqual(me);
+    expect(requests[0]?.url).toBe('/api/me');
+    expect(requests[0]?.init.method).toBe('PATCH');
+    expect(JSON.parse(String(requests[0]?.init.body))).toEqual({ locale: 'ko', onboarding: { role: 'research' } });
+  });
+
+  it('names the code of a refusal the WebSocket reports', () => {
+    const { api, refused } = client(fakeFetch(() => json(200, {})).fn);
+    api.reportUnauthenticated('AUTH_REVOKED');
+    api.reportUnauthenticated('SOMETHING_ELSE');
+    expect(refused.map((e) => [e.code, e.status])).toEqual([
+      ['AUTH_REVOKED', 401],
+      ['UNAUTHENTICATED', 401],
+    ]);
   });
 });

@@ -10,6 +10,7 @@ import {
   SessionListResponse,
   SessionResponse,
   SignInResponse,
+  type UpdateMeBody,
 } from '@agent-platform/core/protocol';
 
 /** The part of a zod schema the client uses; keeps zod itself out of this package's imports. */
@@ -43,12 +44,25 @@ export const isApiError = (e: unknown): e is ApiError => e instanceof ApiError;
 export const asApiError = (e: unknown): ApiError =>
   isApiError(e) ? e : new ApiError('INTERNAL', e instanceof Error ? e.message : String(e), 0);
 
+/** The codes of a refused credential (all 401): what the browser does next depends on which. */
+export type AuthRefusalCode = 'UNAUTHENTICATED' | 'AUTH_EXPIRED' | 'AUTH_REVOKED';
+
+/** A refusal's code as one of ours; anything else the server says with a 401 counts as UNAUTHENTICATED. */
+export const authRefusalCode = (code: string): AuthRefusalCode =>
+  code === 'AUTH_EXPIRED' || code === 'AUTH_REVOKED' ? code : 'UNAUTHENTICATED';
+
 export interface ApiClientOptions {
   /** Prefix of every path; default '' (same origin). */
   baseUrl?: string;
-  /** The stored credential, or null when signed out. */
-  getCredential: () => string | null;
-  /** Called when the server refuses the credential (401 on an authenticated call). */
+  /** The credential to send (a Firebase ID token, or the local one), or null when signed out. */
+  getCredential: () => string | null | Promise<string | null>;
+  /**
+   * A fresh credential, asked once when the server answers 401 AUTH_EXPIRED; the request is then
+   * sent again with it. Null (or no function, the default) when this kind of credential cannot be
+   * renewed: the refusal is then reported. A rejection means it could not be renewed now (offline).
+   */
+  refreshCredential?: () => Promise<string | null>;
+  /** Called when the server refuses the credential (401 on an authenticated call, after any renewal). */
   onUnauthenticated: (error: ApiError) => void;
   fetch?: typeof fetch;
 }
@@ -71,13 +85,18 @@ export class ApiClient {
   }
 
   /** The credential in use; the WebSocket authenticates with it too. */
-  get credential(): string | null {
+  async credential(): Promise<string | null> {
     return this.options.getCredential();
   }
 
-  /** For other channels (the WebSocket) that learn the credential was refused. */
-  reportUnauthenticated(message = 'The server refused the credential.'): void {
-    this.options.onUnauthenticated(new ApiError('UNAUTHENTICATED', message, 401));
+  /** A renewed credential after a refusal with AUTH_EXPIRED; null when it cannot be renewed. */
+  async refreshCredential(): Promise<string | null> {
+    return this.options.refreshCredential ? this.options.refreshCredential() : null;
+  }
+
+  /** For other channels (the WebSocket) that learn the credential was refused, and why (`code`). */
+  reportUnauthenticated(code: string = 'UNAUTHENTICATED', message = 'The server refused the credential.'): void {
+    this.options.onUnauthenticated(new ApiError(authRefusalCode(code), message, 401));
   }
 
   health(signal?: AbortSignal): Promise<HealthResponse> {
@@ -90,6 +109,11 @@ export class ApiClient {
 
   me(signal?: AbortSignal): Promise<MeResponse> {
     return this.request('GET', '/api/me', MeResponse, { signal });
+  }
+
+  /** The person's own settings (language, first-run answers); answers with the whole profile. */
+  updateMe(body: UpdateMeBody, signal?: AbortSignal): Promise<MeResponse> {
+    return this.request('PATCH', '/api/me', MeResponse, { body, signal });
   }
 
   createSession(body: Partial<CreateSessionBody>, signal?: AbortSignal): Promise<SessionResponse> {
@@ -122,18 +146,58 @@ export class ApiClient {
   }
 
   private async request<T>(method: string, path: string, schema: Schema<T>, opts: RequestOptions): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (opts.body !== undefined) headers['content-type'] = 'application/json';
     const authenticated = opts.auth ?? true;
+    let credential: string | null = null;
     if (authenticated) {
-      const credential = this.options.getCredential();
+      try {
+        credential = await this.options.getCredential();
+      } catch (e) {
+        // Firebase renews an ID token near its end over the network; offline, that fails.
+        const reason = e instanceof Error ? e.message : String(e);
+        throw new ApiError('NETWORK_ERROR', `Could not get the sign-in credential for ${method} ${path}: ${reason}`, 0);
+      }
       if (!credential) {
         const error = new ApiError('UNAUTHENTICATED', 'Sign in first.', 401);
         this.options.onUnauthenticated(error);
         throw error;
       }
-      headers['authorization'] = `Bearer ${credential}`;
     }
+
+    let answer = await this.send(method, path, opts, credential);
+    if (answer.error?.code === 'AUTH_EXPIRED' && authenticated) {
+      // An ID token lives an hour: get a fresh one and try once more before giving up.
+      const fresh = await this.renewCredential(method, path);
+      if (fresh) answer = await this.send(method, path, opts, fresh);
+    }
+    const { response, data, error } = answer;
+    if (error) {
+      if (response.status === 401 && authenticated) this.options.onUnauthenticated(error);
+      throw error;
+    }
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) {
+      throw new ApiError(
+        'BAD_RESPONSE',
+        `The answer to ${method} ${path} does not match the protocol.`,
+        response.status,
+        {
+          issues: String(parsed.error),
+        },
+      );
+    }
+    return parsed.data;
+  }
+
+  /** One HTTP exchange: the answer's body, and the error it stands for when it is not a success. */
+  private async send(
+    method: string,
+    path: string,
+    opts: RequestOptions,
+    credential: string | null,
+  ): Promise<{ response: Response; data: unknown; error: ApiError | null }> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    if (credential) headers['authorization'] = `Bearer ${credential}`;
 
     let response: Response;
     try {
@@ -151,30 +215,26 @@ export class ApiClient {
     }
 
     const data = await readJson(response);
-    if (!response.ok) {
-      const envelope = ErrorEnvelope.safeParse(data);
-      const error = envelope.success
-        ? new ApiError(envelope.data.code, envelope.data.message, response.status, envelope.data.details)
-        : new ApiError(
-            response.status === 401 ? 'UNAUTHENTICATED' : 'HTTP_ERROR',
-            `The server answered ${response.status} ${response.statusText} to ${method} ${path}.`,
-            response.status,
-          );
-      if (response.status === 401 && authenticated) this.options.onUnauthenticated(error);
-      throw error;
+    if (response.ok) return { response, data, error: null };
+    const envelope = ErrorEnvelope.safeParse(data);
+    const error = envelope.success
+      ? new ApiError(envelope.data.code, envelope.data.message, response.status, envelope.data.details)
+      : new ApiError(
+          response.status === 401 ? 'UNAUTHENTICATED' : 'HTTP_ERROR',
+          `The server answered ${response.status} ${response.statusText} to ${method} ${path}.`,
+          response.status,
+        );
+    return { response, data, error };
+  }
+
+  /** Null when the credential cannot be renewed; a failure to renew (offline) is a NETWORK_ERROR, not a sign-out. */
+  private async renewCredential(method: string, path: string): Promise<string | null> {
+    try {
+      return await this.refreshCredential();
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      throw new ApiError('NETWORK_ERROR', `Could not renew the sign-in for ${method} ${path}: ${reason}`, 0);
     }
-    const parsed = schema.safeParse(data);
-    if (!parsed.success) {
-      throw new ApiError(
-        'BAD_RESPONSE',
-        `The answer to ${method} ${path} does not match the protocol.`,
-        response.status,
-        {
-          issues: String(parsed.error),
-        },
-      );
-    }
-    return parsed.data;
   }
 }
 

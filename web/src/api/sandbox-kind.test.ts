@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { sandboxKind } from './sandbox-kind.js';
 
-const health = (sandbox: string) => ({ ok: true as const, version: 't', modelConfigured: true, sandbox });
+const health = (sandbox: string) => ({
+  ok: true as const,
+  version: 't',
+  modelConfigured: true,
+  sandbox,
+  auth: { kind: 'local' as const },
+});
 const user = { id: 'u1', name: 'Ada', email: null };
 
 describe('sandboxKind', () => {

@@ -1,4 +1,4 @@
-import type { SignInResponse } from '@agent-platform/core/protocol';
+import type { SignInResponse, UpdateMeBody } from '@agent-platform/core/protocol';
 import type { Locale } from '../i18n/index.js';
 
 /**
@@ -58,6 +58,14 @@ export class SignedInEvent extends Event {
   }
 }
 
+/** The first-run questions were answered or skipped: save `body` with PATCH /api/me. */
+export class OnboardingDoneEvent extends Event {
+  static readonly eventName = 'ap-onboarding-done';
+  constructor(readonly body: UpdateMeBody) {
+    super(OnboardingDoneEvent.eventName, options);
+  }
+}
+
 /** The user closed a banner. */
 export class DismissEvent extends Event {
   static readonly eventName = 'ap-dismiss';
@@ -75,5 +83,6 @@ declare global {
     'ap-navigate': NavigateEvent;
     'ap-signed-in': SignedInEvent;
     'ap-dismiss': DismissEvent;
+    'ap-onboarding-done': OnboardingDoneEvent;
   }
 }

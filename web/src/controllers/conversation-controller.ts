@@ -2,13 +2,16 @@ import type { RestoreSessionResponse, Session, SessionEvent } from '@agent-platf
 import { Task, TaskStatus } from '@lit/task';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { type ApiClient, type ApiError, asApiError } from '../api/client.js';
+import type { RunnerEndpoint } from '../api/runner-endpoint.js';
 import { Conversation, type ConversationView, emptyConversationView } from './conversation.js';
 import { FrameScheduler } from './frame-scheduler.js';
-import { type ServerErrorFrame, SessionSocket } from './session-socket.js';
+import { type ServerErrorFrame, SessionSocket, sameOriginWsUrl } from './session-socket.js';
 
 export interface ConversationControllerOptions {
   api: () => ApiClient | undefined;
   sessionId: () => string | undefined;
+  /** Where the runner's WebSocket is; without one, `/ws` on the page's origin. */
+  runner: () => RunnerEndpoint | undefined;
   /** Wait before fetching messages that events mention but the page lacks. Default 300 ms. */
   catchUpDelayMs?: number;
 }
@@ -56,10 +59,13 @@ export class ConversationController implements ReactiveController {
   ) {
     host.addController(this);
     this.socket = new SessionSocket(host, {
-      credential: () => this.options.api()?.credential ?? null,
+      url: (relocate) => this.options.runner()?.url(relocate) ?? sameOriginWsUrl(),
+      credential: () => this.options.api()?.credential() ?? null,
+      refreshCredential: async () => (await this.options.api()?.refreshCredential()) ?? null,
       afterSeq: () => Math.max(this.model.lastSeq, this.restoredLastSeq),
       onEvent: (event) => this.onEvent(event),
-      onUnauthenticated: () => this.options.api()?.reportUnauthenticated('The server refused the credential.'),
+      onUnauthenticated: (code) =>
+        this.options.api()?.reportUnauthenticated(code, `The runner refused the credential (${code}).`),
       onServerError: (frame) => {
         this.notice = frame;
         this.host.requestUpdate();

@@ -16,15 +16,34 @@ export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'clo
 
 export type ServerErrorFrame = Extract<ServerFrame, { type: 'error' }>;
 
+/** The part of a WebSocket this class uses (tests pass a fake). */
+export type SocketLike = Pick<
+  WebSocket,
+  'readyState' | 'send' | 'close' | 'onopen' | 'onmessage' | 'onclose' | 'onerror'
+>;
+
 export interface SessionSocketOptions {
-  /** The WebSocket address; default `/ws` on the page's origin (ws: or wss: per the page). */
-  url?: () => string;
-  credential: () => string | null;
+  /**
+   * The runner's WebSocket address. `relocate` is true after `relocateAfterFailures` failed tries
+   * in a row: ask the API again where the runner is (it may have died and the user been moved).
+   * Default: `/ws` on the page's origin (ws: or wss: per the page).
+   */
+  url?: (relocate: boolean) => string | Promise<string>;
+  /** The credential for the auth frame (a Firebase ID token refreshes itself), or null when signed out. */
+  credential: () => string | null | Promise<string | null>;
+  /**
+   * A fresh credential, asked once when the server closes with AUTH_EXPIRED; null (or no function,
+   * the default) when it cannot be renewed, and the refusal is then reported.
+   */
+  refreshCredential?: () => Promise<string | null>;
   /** The last seq the page holds; asked at each (re)subscribe so a reconnect gets only what it missed. */
   afterSeq: () => number;
   onEvent: (event: SessionEvent) => void;
-  /** The server refused the credential (close code 4401): the user must sign in again. */
-  onUnauthenticated: () => void;
+  /**
+   * The server refused the credential (close code 4401; `code` is its reason: UNAUTHENTICATED,
+   * AUTH_EXPIRED after a renewal, or AUTH_REVOKED): the user must sign in again.
+   */
+  onUnauthenticated: (code: string) => void;
   /** An `error` frame from the server (a bad subscribe, say). */
   onServerError?: (frame: ServerErrorFrame) => void;
   /** After each `subscribed`: a good moment to catch up on anything the replay cannot carry. */
@@ -34,26 +53,45 @@ export interface SessionSocketOptions {
   pingIntervalMs?: number;
   /** Without any frame for this long, the connection is taken as dead. Default 60 000 ms. */
   silenceTimeoutMs?: number;
+  /** Failed tries in a row (no `ready`) before asking for the runner's address again. Default 3. */
+  relocateAfterFailures?: number;
+  /** Opens a socket; default `new WebSocket(url)`. */
+  open?: (url: string) => SocketLike;
 }
 
-const defaultUrl = (): string => `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
+/** `/ws` on the page's origin (ws: or wss: per the page): the local shape's runner. */
+export const sameOriginWsUrl = (): string => `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/ws`;
 
 /** Closes we make ourselves; the 4000–4999 range is the application's. */
 const CloseCode = { normal: 1000, silent: 4000 } as const;
+
+/** WebSocket.OPEN, without needing the global (absent in Node before 22). */
+const OPEN = 1;
 
 /**
  * The WebSocket to the runner for one session at a time: authenticates, subscribes with the last
  * seq the page has, reconnects with exponential backoff and jitter (capped at ~10 s), and hands
  * every parsed event to `onEvent`. Unknown or malformed frames are logged and dropped.
  * The events may repeat (replay after reconnect): the consumer de-duplicates by seq.
+ * After a few failed tries in a row it asks for the runner's address again (`url(true)`); when the
+ * server says the credential expired it renews it once and reconnects at once.
  */
 export class SessionSocket implements ReactiveController {
   state: ConnectionState = 'closed';
 
-  private ws: WebSocket | null = null;
+  private ws: SocketLike | null = null;
+  /** A connection being prepared (credential, address); replaced or cleared to cancel it. */
+  private preparing: object | null = null;
   private ready = false;
   private sessionId: string | null = null;
+  /** Reconnects since the last healthy connection; drives the backoff. */
   private attempt = 0;
+  /** Tries in a row that did not reach `ready`, since the address was last asked for. */
+  private failures = 0;
+  /** The server said the credential expired: renew it before the next try. */
+  private renewCredential = false;
+  /** A renewal was tried since the last `ready` (only once, so a bad clock cannot loop). */
+  private renewed = false;
   private hostIsConnected = false;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
@@ -77,14 +115,14 @@ export class SessionSocket implements ReactiveController {
       return;
     }
     if (this.ready) this.subscribe();
-    else if (!this.ws && this.hostIsConnected) this.connect();
+    else if (this.idle() && this.hostIsConnected) this.connect();
   }
 
   hostConnected(): void {
     this.hostIsConnected = true;
     window.addEventListener('online', this.reconnectNow);
     document.addEventListener('visibilitychange', this.onVisibility);
-    if (this.sessionId && !this.ws) this.connect();
+    if (this.sessionId && this.idle()) this.connect();
   }
 
   hostDisconnected(): void {
@@ -94,20 +132,63 @@ export class SessionSocket implements ReactiveController {
     this.close();
   }
 
+  /** Neither open nor being prepared. */
+  private idle(): boolean {
+    return !this.ws && !this.preparing;
+  }
+
   private connect(): void {
     this.clearTimers();
-    const credential = this.options.credential();
-    if (!credential) {
-      this.setState('closed');
-      this.options.onUnauthenticated();
-      return;
-    }
     this.setState(this.attempt === 0 ? 'connecting' : 'reconnecting');
-    let ws: WebSocket;
+    const token = {};
+    this.preparing = token;
+    this.prepare().then(
+      ({ credential, url }) => {
+        if (this.preparing !== token) return;
+        this.preparing = null;
+        if (!this.hostIsConnected || !this.sessionId) {
+          this.setState('closed');
+          return;
+        }
+        if (!credential) {
+          this.setState('closed');
+          this.options.onUnauthenticated('UNAUTHENTICATED');
+          return;
+        }
+        this.open(url, credential);
+      },
+      (e: unknown) => {
+        if (this.preparing !== token) return;
+        this.preparing = null;
+        // Offline, or the API could not say where the runner is: the next try asks again.
+        console.warn('Could not prepare the WebSocket; retrying', e);
+        this.failures++;
+        this.scheduleReconnect();
+      },
+    );
+  }
+
+  private async prepare(): Promise<{ credential: string | null; url: string }> {
+    let credential: string | null;
+    if (this.renewCredential) {
+      credential = (await this.options.refreshCredential?.()) ?? null;
+      this.renewCredential = false;
+    } else {
+      credential = await this.options.credential();
+    }
+    const relocate = this.failures >= (this.options.relocateAfterFailures ?? 3);
+    const url = await (this.options.url ?? sameOriginWsUrl)(relocate);
+    if (relocate) this.failures = 0;
+    return { credential, url };
+  }
+
+  private open(url: string, credential: string): void {
+    let ws: SocketLike;
     try {
-      ws = new WebSocket((this.options.url ?? defaultUrl)());
+      ws = this.options.open ? this.options.open(url) : new WebSocket(url);
     } catch (e) {
       console.warn('WebSocket could not be opened; retrying', e);
+      this.failures++;
       this.scheduleReconnect();
       return;
     }
@@ -122,14 +203,24 @@ export class SessionSocket implements ReactiveController {
     };
     ws.onclose = (close) => {
       if (this.ws !== ws) return;
+      const wasReady = this.ready;
       this.ws = null;
       this.ready = false;
       this.stopPing();
       if (close.code === WsCloseCode.unauthenticated) {
+        const code = close.reason || 'UNAUTHENTICATED';
+        if (code === 'AUTH_EXPIRED' && !this.renewed && this.options.refreshCredential && this.sessionId) {
+          // Nothing is wrong with the runner: renew the credential and come back at once.
+          this.renewed = true;
+          this.renewCredential = true;
+          this.connect();
+          return;
+        }
         this.setState('closed');
-        this.options.onUnauthenticated();
+        this.options.onUnauthenticated(code);
         return;
       }
+      if (!wasReady) this.failures++;
       if (this.hostIsConnected && this.sessionId) this.scheduleReconnect();
       else this.setState('closed');
     };
@@ -155,6 +246,8 @@ export class SessionSocket implements ReactiveController {
     switch (frame.type) {
       case 'ready':
         this.ready = true;
+        this.failures = 0;
+        this.renewed = false;
         this.setState('connected');
         this.startPing();
         this.subscribe();
@@ -183,7 +276,7 @@ export class SessionSocket implements ReactiveController {
   }
 
   private send(frame: ClientFrame): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(frame));
+    if (this.ws?.readyState === OPEN) this.ws.send(JSON.stringify(frame));
   }
 
   private scheduleReconnect(): void {
@@ -193,7 +286,7 @@ export class SessionSocket implements ReactiveController {
     this.attempt++;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
-      if (this.hostIsConnected && this.sessionId && !this.ws) this.connect();
+      if (this.hostIsConnected && this.sessionId && this.idle()) this.connect();
     }, delay);
   }
 
@@ -242,8 +335,12 @@ export class SessionSocket implements ReactiveController {
     this.clearTimers();
     const ws = this.ws;
     this.ws = null;
+    this.preparing = null;
     this.ready = false;
     this.attempt = 0;
+    this.failures = 0;
+    this.renewCredential = false;
+    this.renewed = false;
     ws?.close(CloseCode.normal);
     this.setState('closed');
   }

@@ -16,8 +16,9 @@ import { sessionsPageStyles } from './sessions-page.styles.js';
 const pageSize = 30;
 
 /**
- * The session list with a form to start a new one.
+ * The session list with a form to start a new one. Children (the first-run card) show above it.
  *
+ * @slot - shown at the top of the page.
  * @fires ap-navigate - to the new session's page.
  */
 @customElement('ap-sessions-page')
@@ -74,6 +75,7 @@ export class SessionsPage extends LitElement {
     const t = this.i18n.t;
     const creating = this.create.status === TaskStatus.PENDING;
     return html`<div class="page">
+      <slot></slot>
       <h1>${t.sessions.title}</h1>
       <p class="lead">${t.sessions.intro}</p>
       <form @submit=${this.onCreate}>

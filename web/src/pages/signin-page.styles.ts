@@ -36,6 +36,23 @@ export const signinPageStyles = css`
   ap-error-banner {
     margin-top: 0.75rem;
   }
+  .notice {
+    padding: 0.6rem 0.8rem;
+    border-radius: var(--ap-radius-sm);
+    background: var(--ap-warn-bg);
+    border: 1px solid var(--ap-warn-border);
+    color: var(--ap-warn-text);
+  }
+  button.google {
+    width: 100%;
+    min-height: 2.75rem;
+    gap: 0.75rem;
+    border-color: var(--ap-border-strong);
+    white-space: normal;
+  }
+  button.google .g {
+    flex: none;
+  }
   .help {
     margin-top: 1.5rem;
     font-size: 0.9rem;

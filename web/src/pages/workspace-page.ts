@@ -2,6 +2,7 @@ import { html, LitElement, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { ApiClient, ApiError } from '../api/client.js';
+import type { RunnerEndpoint } from '../api/runner-endpoint.js';
 import '../components/chat-turn.js';
 import '../components/composer.js';
 import type { Composer } from '../components/composer.js';
@@ -27,6 +28,9 @@ export class WorkspacePage extends LitElement {
 
   @property({ attribute: false }) api?: ApiClient;
 
+  /** Where the runner's WebSocket is (from /api/me); without it, `/ws` on this origin. */
+  @property({ attribute: false }) runner?: RunnerEndpoint;
+
   @property() sessionId = '';
 
   /** The message box's text (kept here so a failed send can give it back). */
@@ -47,6 +51,7 @@ export class WorkspacePage extends LitElement {
   private readonly conversation = new ConversationController(this, {
     api: () => this.api,
     sessionId: () => this.sessionId || undefined,
+    runner: () => this.runner,
   });
   private readonly pinned = new StickToBottomController(
     this,
