@@ -13,5 +13,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default'],
+    // Google's client libraries look for credentials on the metadata server when none are given;
+    // tests only ever talk to emulators on 127.0.0.1, so that lookup is switched off outright.
+    env: { METADATA_SERVER_DETECTION: 'none' },
   },
 });

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseEnv } from '@agent-platform/core/google-env';
 import { z } from 'zod';
 
 const ms = (def: number) => z.coerce.number().int().min(0).default(def);
@@ -93,10 +94,34 @@ export const RunnerConfig = z
 export type RunnerConfig = z.output<typeof RunnerConfig>;
 
 export function loadConfig(env: NodeJS.ProcessEnv): RunnerConfig {
-  const parsed = RunnerConfig.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new Error(`Invalid configuration:\n${lines}`);
-  }
-  return parsed.data;
+  return parseEnv(RunnerConfig, env);
 }
+
+/** What a runner of the cloud pool adds to RunnerConfig. */
+export const PoolConfig = z
+  .object({
+    /** This runner's id in the pool (the instance name on Compute Engine). */
+    RUNNER_ID: z.string().regex(/^[A-Za-z0-9._~-]{1,64}$/, 'letters, digits and . _ ~ -, up to 64'),
+    /** Where browsers open this runner's WebSocket; default ws://HOST:PORT/ws. */
+    RUNNER_WS_URL: z
+      .url()
+      .refine((u) => /^wss?:/.test(u), 'a ws:// or wss:// URL')
+      .optional(),
+    /** Users this runner takes at most. */
+    RUNNER_CAPACITY: z.coerce.number().int().min(1).max(10_000).default(50),
+    RUNNER_HEARTBEAT_MS: z.coerce.number().int().min(100).default(5000),
+    /** A runner silent this long is taken over by a peer (at least two heartbeats). */
+    RUNNER_LEASE_MS: z.coerce.number().int().min(300).default(15_000),
+  })
+  .refine((c) => c.RUNNER_LEASE_MS >= 2 * c.RUNNER_HEARTBEAT_MS, {
+    message: 'RUNNER_LEASE_MS must be at least two heartbeats',
+    path: ['RUNNER_LEASE_MS'],
+  })
+  .transform((c) => ({
+    runnerId: c.RUNNER_ID,
+    wsUrl: c.RUNNER_WS_URL,
+    capacity: c.RUNNER_CAPACITY,
+    heartbeatMs: c.RUNNER_HEARTBEAT_MS,
+    leaseMs: c.RUNNER_LEASE_MS,
+  }));
+export type PoolConfig = z.output<typeof PoolConfig>;

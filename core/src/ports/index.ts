@@ -1,4 +1,11 @@
-export { type Auth, type AuthRefusal, type AuthResult, authRefusalCode, type LocalSignIn, type Principal } from './auth.js';
+export {
+  type Auth,
+  type AuthRefusal,
+  type AuthResult,
+  authRefusalCode,
+  type LocalSignIn,
+  type Principal,
+} from './auth.js';
 export {
   type Bus,
   type BusHandler,

@@ -161,6 +161,8 @@ export interface Store {
    * (sticky); otherwise the healthy runner with room (placedUsers < capacity) with the lowest
    * placedUsers / capacity (ties: fewer activeSessions, then id), whose placedUsers grows by one
    * (and the previous runner's shrinks). Throws AppError NO_RUNNER when no healthy runner has room.
+   * `previousRunnerId` is the runner this call moved the user away from; null when the placement was
+   * kept or the user had none.
    */
   placeUser(userId: string, now: number): Promise<{ runner: RunnerRecord; previousRunnerId: string | null }>;
   getPlacement(userId: string): Promise<Placement | null>;

@@ -12,6 +12,11 @@ export async function consumeJobs(o: {
   subscription: string;
   sessions: SessionManager;
   log: Logger;
+  /**
+   * In the runner pool: whether this runner serves the user now. A job for a user who has been
+   * moved to another runner is acknowledged without running (the new runner was sent the job too).
+   */
+  serves?: ((userId: string) => Promise<boolean>) | undefined;
 }): Promise<() => Promise<void>> {
   return o.bus.subscribe(Topics.runnerJobs, o.subscription, async (msg) => {
     const parsed = RunnerJob.safeParse(msg.data);
@@ -22,7 +27,15 @@ export async function consumeJobs(o: {
     const job = parsed.data;
     switch (job.type) {
       case 'chat.turn':
+        if (o.serves && !(await o.serves(job.ownerId))) {
+          o.log.info('job for a user served elsewhere: dropped here', { id: msg.id, ownerId: job.ownerId });
+          return;
+        }
         await o.sessions.runTurn(job);
+        return;
+      case 'agent.run':
+        // Headless agent runs are not built yet: acknowledged and logged, never retried in a loop.
+        o.log.warn('agent run jobs are not handled by this runner yet', { id: msg.id, agentId: job.agentId });
         return;
     }
   });

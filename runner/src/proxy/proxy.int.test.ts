@@ -10,6 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { openSqliteStore, type SqliteStore } from '@agent-platform/core/store/sqlite';
 import { type Options, query, type SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -21,7 +22,6 @@ import {
   type Usage,
 } from '../../../test/fixtures/scripted-model.js';
 import type { Logger, LogLevel } from '../log.js';
-import { openSqliteStore, type SqliteStore } from '@agent-platform/core/store/sqlite';
 import { costUsd } from './pricing.js';
 import { createModelProxy, type ModelProxy, type ModelProxyOptions } from './server.js';
 import { SandboxTokens } from './tokens.js';

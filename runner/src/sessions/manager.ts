@@ -20,6 +20,7 @@ import type { Logger } from '../log.js';
 import { AsyncQueue } from './async-queue.js';
 import type { EventLog } from './event-log.js';
 import { costOfTurn, EventMapper, type TurnOutcome } from './mapper.js';
+import type { TranscriptMirror } from './transcripts.js';
 
 export interface SessionManagerOptions {
   store: Store;
@@ -40,6 +41,11 @@ export interface SessionManagerOptions {
   idleMs: number;
   /** Text added to Claude Code's system prompt. */
   appendSystemPrompt?: string;
+  /**
+   * Keeps Claude transcripts in the Store (the runner pool, where a conversation must survive its
+   * runner). Without it transcripts live only on the sandbox's disk (one machine).
+   */
+  transcripts?: TranscriptMirror | undefined;
 }
 
 interface PendingTurn {
@@ -239,21 +245,36 @@ export class SessionManager {
     const sandbox = await runtime.ensure(session.ownerId, {
       onState: (c) => this.appendSandbox(session.id, messageId, c),
     });
-    const countedCostUsd = session.claudeSessionId ? await this.o.store.sessionCostUsd(session.id) : 0;
+    const mirror = this.o.transcripts;
+    let resume = session.claudeSessionId;
+    if (resume && mirror) {
+      // On another runner than before, the sandbox's disk lacks the transcript: bring it from the Store.
+      const found = await mirror.materialize(sandbox, session.ownerId, resume, sandbox.workspaceDir);
+      if (found === 'missing') {
+        log.warn('no transcript to resume; the conversation starts afresh', { sessionId: session.id });
+        resume = null;
+      } else if (found === 'restored') {
+        log.info('transcript restored from the store', { sessionId: session.id });
+      }
+    }
+    const countedCostUsd = resume ? await this.o.store.sessionCostUsd(session.id) : 0;
     const input = new AsyncQueue<SDKUserMessage>();
     // The SDK may spawn before query() returns; the process is kept here until `live` exists.
     const spawned: { process: SandboxProcess | undefined } = { process: undefined };
     let live: LiveSession | undefined;
     const options: Options = {
       cwd: sandbox.workspaceDir,
-      env: this.o.claudeEnv(sandbox),
+      // The runtimes put Claude's config under the sandbox's home; the SDK must know it too, because it
+      // maps the transcript files Claude reports to session-store keys relative to that folder.
+      env: { ...this.o.claudeEnv(sandbox), CLAUDE_CONFIG_DIR: `${sandbox.homeDir}/.claude` },
       includePartialMessages: true,
       // The sandbox is the boundary; inside it Claude acts without asking, as the user expects.
       permissionMode: 'bypassPermissions',
       allowDangerouslySkipPermissions: true,
       systemPrompt: { type: 'preset', preset: 'claude_code', append: this.o.appendSystemPrompt ?? PLATFORM_PROMPT },
       ...(this.o.model ? { model: this.o.model } : {}),
-      ...(session.claudeSessionId ? { resume: session.claudeSessionId } : {}),
+      ...(resume ? { resume } : {}),
+      ...(mirror ? { sessionStore: mirror.sessionStoreFor(session.ownerId) } : {}),
       spawnClaudeCodeProcess: (opts) => {
         const proc = runtime.spawn(sandbox, opts);
         spawned.process = proc;
@@ -266,7 +287,7 @@ export class SessionManager {
     live = {
       sessionId: session.id,
       ownerId: session.ownerId,
-      claudeSessionId: session.claudeSessionId,
+      claudeSessionId: resume,
       input,
       query: q,
       process: spawned.process,
@@ -288,6 +309,10 @@ export class SessionManager {
     let endReason: Error | null = null;
     try {
       for await (const msg of live.query) {
+        if (msg.type === 'system' && (msg as { subtype?: string }).subtype === 'mirror_error') {
+          // The transcript copy in the Store missed a batch: a move to another runner would lose it.
+          log.error('transcript mirror failed', { sessionId: session.id, detail: JSON.stringify(msg).slice(0, 2000) });
+        }
         const mapped = mapper.map(msg);
         if (mapped.claudeSessionId && mapped.claudeSessionId !== live.claudeSessionId) {
           live.claudeSessionId = mapped.claudeSessionId;
