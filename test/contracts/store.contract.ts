@@ -1,6 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import type { SessionContext, User } from '@agent-platform/core/domain';
-import type { NewMessage, NewSession, Store, UsageRecord } from '@agent-platform/core/ports';
+import {
+  isRunnerHealthy,
+  Limits,
+  type Message,
+  type RunnerRecord,
+  type SessionContext,
+} from '@agent-platform/core/domain';
+import type {
+  NewMessage,
+  NewSession,
+  RunnerHeartbeat,
+  Store,
+  TranscriptEntry,
+  TranscriptKey,
+  UsageRecord,
+  UserSighting,
+} from '@agent-platform/core/ports';
 import type { SessionEvent } from '@agent-platform/core/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -33,11 +48,12 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
 
     const id = (prefix: string) => `${prefix}-${randomUUID()}`;
 
-    const newUser = (over: Partial<User> = {}): User => ({
+    const newSighting = (over: Partial<UserSighting> = {}): UserSighting => ({
       id: id('user'),
       name: 'Kim Minji',
       email: 'minji@example.com',
-      createdAt: 1_700_000_000_000,
+      photoUrl: 'https://lh3.googleusercontent.com/a/minji=s96-c',
+      now: 1_700_000_000_000,
       ...over,
     });
 
@@ -108,7 +124,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
     };
 
     async function ownedSession(over: Partial<NewSession> = {}) {
-      const owner = await store.upsertUser(newUser());
+      const owner = await store.recordSighting(newSighting());
       return store.createSession(newSession(owner.id, over));
     }
 
@@ -117,25 +133,104 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
         expect(await store.getUser(id('nobody'))).toBeNull();
       });
 
-      it('inserts a user and reads it back', async () => {
-        const u = newUser();
-        expect(await store.upsertUser(u)).toStrictEqual(u);
-        expect(await store.getUser(u.id)).toStrictEqual(u);
+      it('creates a user on first sight: no locale, no answers, lastSeenAt = createdAt = now', async () => {
+        const s = newSighting({ now: 1000 });
+        const expected = {
+          id: s.id,
+          name: s.name,
+          email: s.email,
+          photoUrl: s.photoUrl,
+          locale: null,
+          onboarding: {},
+          createdAt: 1000,
+          lastSeenAt: 1000,
+        };
+        expect(await store.recordSighting(s)).toStrictEqual(expected);
+        expect(await store.getUser(s.id)).toStrictEqual(expected);
       });
 
-      it('updates name and email on a repeat but keeps the first createdAt', async () => {
-        const u = newUser();
-        await store.upsertUser(u);
-        const again = await store.upsertUser({ ...u, name: 'Minji K.', email: null, createdAt: u.createdAt + 5000 });
-        const expected = { ...u, name: 'Minji K.', email: null };
+      it("refreshes the provider's fields and lastSeenAt on a later sighting, keeping createdAt, locale and answers", async () => {
+        const s = newSighting({ now: 1000 });
+        await store.recordSighting(s);
+        await store.updateUserSettings(s.id, { locale: 'ko', onboarding: { role: 'marketer' } });
+        const again = await store.recordSighting({
+          ...s,
+          name: 'Minji K.',
+          email: null,
+          photoUrl: null,
+          now: 5000,
+        });
+        const expected = {
+          id: s.id,
+          name: 'Minji K.',
+          email: null,
+          photoUrl: null,
+          locale: 'ko',
+          onboarding: { role: 'marketer' },
+          createdAt: 1000,
+          lastSeenAt: 5000,
+        };
         expect(again).toStrictEqual(expected);
-        expect(await store.getUser(u.id)).toStrictEqual(expected);
+        expect(await store.getUser(s.id)).toStrictEqual(expected);
+        // A late sighting (another instance's older clock) refreshes the profile but not lastSeenAt.
+        const late = await store.recordSighting({ ...s, name: 'Minji', email: null, photoUrl: null, now: 3000 });
+        expect(late).toStrictEqual({ ...expected, name: 'Minji', lastSeenAt: 5000 });
+      });
+
+      it('sets, keeps and clears the locale, and merges onboarding answers by question id', async () => {
+        const s = newSighting();
+        const created = await store.recordSighting(s);
+        const a = await store.updateUserSettings(s.id, { locale: 'en-US', onboarding: { role: 'analyst', team: '1' } });
+        expect(a).toStrictEqual({ ...created, locale: 'en-US', onboarding: { role: 'analyst', team: '1' } });
+        const b = await store.updateUserSettings(s.id, { onboarding: { team: '5', goal: '주간 보고서 자동화' } });
+        expect(b).toStrictEqual({
+          ...created,
+          locale: 'en-US',
+          onboarding: { role: 'analyst', team: '5', goal: '주간 보고서 자동화' },
+        });
+        const c = await store.updateUserSettings(s.id, { locale: null, onboarding: undefined });
+        expect(c).toStrictEqual({ ...b, locale: null });
+        expect(await store.updateUserSettings(s.id, {})).toStrictEqual(c);
+        expect(await store.getUser(s.id)).toStrictEqual(c);
+      });
+
+      it('answers null for the settings of an unknown user and creates nobody', async () => {
+        const unknown = id('user');
+        expect(await store.updateUserSettings(unknown, { locale: 'ko' })).toBeNull();
+        expect(await store.getUser(unknown)).toBeNull();
+      });
+
+      it('refuses invalid settings and sightings with the field named, storing nothing', async () => {
+        const s = newSighting();
+        const created = await store.recordSighting(s);
+        const refused = (field: string) => ({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ field }) });
+        await expect(store.updateUserSettings(s.id, { locale: 'not a tag' })).rejects.toMatchObject(refused('locale'));
+        await expect(store.updateUserSettings(s.id, { onboarding: { 'Bad-Id': 'x' } })).rejects.toMatchObject(
+          refused('onboarding'),
+        );
+        await expect(store.updateUserSettings(s.id, { onboarding: { role: 'x'.repeat(501) } })).rejects.toMatchObject(
+          refused('onboarding'),
+        );
+        // At most 20 answers once merged: 15 stored + 6 new is refused as a whole.
+        const answers = (from: number, n: number) =>
+          Object.fromEntries(Array.from({ length: n }, (_, i) => [`q${from + i}`, 'yes']));
+        const fifteen = await store.updateUserSettings(s.id, { onboarding: answers(0, 15) });
+        await expect(store.updateUserSettings(s.id, { onboarding: answers(100, 6) })).rejects.toMatchObject(
+          refused('onboarding'),
+        );
+        expect(await store.getUser(s.id)).toStrictEqual(fifteen);
+        expect(fifteen).toStrictEqual({ ...created, onboarding: answers(0, 15) });
+
+        const other = newSighting();
+        await expect(store.recordSighting({ ...other, name: 'x'.repeat(201) })).rejects.toMatchObject(refused('name'));
+        await expect(store.recordSighting({ ...other, now: 1.5 })).rejects.toMatchObject(refused('now'));
+        expect(await store.getUser(other.id)).toBeNull();
       });
     });
 
     describe('sessions', () => {
       it('creates a session and reads it back for its owner', async () => {
-        const owner = await store.upsertUser(newUser());
+        const owner = await store.recordSighting(newSighting());
         const input = newSession(owner.id, { context: 'agent-create', title: '뉴스 요약 에이전트' });
         const created = await store.createSession(input);
         expect(created).toStrictEqual({
@@ -160,14 +255,14 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
 
       it("returns null for another owner's session and for an unknown id", async () => {
         const s = await ownedSession();
-        const other = await store.upsertUser(newUser());
+        const other = await store.recordSighting(newSighting());
         expect(await store.getSession(other.id, s.id)).toBeNull();
         expect(await store.getSession(s.ownerId, id('session'))).toBeNull();
       });
 
       it("lists only the owner's sessions, newest first, and pages with an exclusive `before`", async () => {
-        const owner = await store.upsertUser(newUser());
-        const other = await store.upsertUser(newUser());
+        const owner = await store.recordSighting(newSighting());
+        const other = await store.recordSighting(newSighting());
         const times = [3000, 1000, 5000, 2000, 4000];
         for (const t of times) await store.createSession(newSession(owner.id, { title: `t${t}`, now: t }));
         await store.createSession(newSession(other.id, { title: 'not mine', now: 9000 }));
@@ -192,7 +287,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
       });
 
       it('pages through sessions with the same updatedAt without skipping or repeating any', async () => {
-        const owner = await store.upsertUser(newUser());
+        const owner = await store.recordSighting(newSighting());
         const made = [];
         for (let i = 0; i < 5; i++) made.push(await store.createSession(newSession(owner.id, { now: 7000 })));
         const seen: string[] = [];
@@ -220,7 +315,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
       });
 
       it('touchSession bumps updatedAt (reordering the list) and sets the title only when given', async () => {
-        const owner = await store.upsertUser(newUser());
+        const owner = await store.recordSighting(newSighting());
         const a = await store.createSession(newSession(owner.id, { title: 'a', now: 1000 }));
         const b = await store.createSession(newSession(owner.id, { title: 'b', now: 2000 }));
         await store.touchSession(a.id, 3000);
@@ -264,7 +359,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
 
     describe('messages', () => {
       it('stores a pending message, reads it back and bumps the session', async () => {
-        const owner = await store.upsertUser(newUser());
+        const owner = await store.recordSighting(newSighting());
         const s = await store.createSession(newSession(owner.id, { now: 1000 }));
         const newer = await store.createSession(newSession(owner.id, { now: 2000 }));
         const input = newMessage(s, { now: 3000 });
@@ -333,7 +428,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
 
       it("refuses a message for an unknown session or another owner's session", async () => {
         const s = await ownedSession();
-        const stranger = await store.upsertUser(newUser());
+        const stranger = await store.recordSighting(newSighting());
         await expect(store.insertMessage(newMessage({ id: id('session'), ownerId: s.ownerId }))).rejects.toMatchObject({
           code: 'SESSION_NOT_FOUND',
         });
@@ -597,6 +692,433 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
         await expect(store.recordUsage(usage(me, { costUsd: Number.NaN }))).rejects.toThrow(/costUsd/);
         await expect(store.recordUsage(usage(me, { costUsd: -0.01 }))).rejects.toThrow(/costUsd/);
         expect(await store.usageSince(me, 0)).toStrictEqual(zero);
+      });
+    });
+
+    describe('open messages', () => {
+      it("lists the owner's pending and running messages across sessions, oldest first", async () => {
+        const s1 = await ownedSession({ now: 0 });
+        const s2 = await store.createSession(newSession(s1.ownerId, { now: 0 }));
+        const stranger = await ownedSession({ now: 0 });
+        const put = async (s: { id: string; ownerId: string }, now: number, status: Message['status']) => {
+          const { message } = await store.insertMessage(newMessage(s, { now, text: `${status} at ${now}` }));
+          if (status !== 'pending') await store.setMessageStatus(s.id, message.id, status);
+          return { ...message, status };
+        };
+        const a = await put(s1, 3000, 'pending');
+        const b = await put(s2, 1000, 'running');
+        await put(s1, 2000, 'done');
+        await put(s2, 4000, 'failed');
+        const c = await put(s2, 5000, 'pending');
+        await put(stranger, 500, 'pending');
+        expect(await store.listOpenMessages(s1.ownerId)).toStrictEqual([b, a, c]);
+        expect(await store.listOpenMessages(id('user'))).toEqual([]);
+      });
+
+      it('drops a message from the open list once its turn ends, and lists it again when it is retried', async () => {
+        const s = await ownedSession({ now: 0 });
+        const { message } = await store.insertMessage(newMessage(s, { now: 1000 }));
+        await store.setMessageStatus(s.id, message.id, 'done');
+        expect(await store.listOpenMessages(s.ownerId)).toEqual([]);
+        await store.setMessageStatus(s.id, message.id, 'pending');
+        expect(await store.listOpenMessages(s.ownerId)).toStrictEqual([message]);
+      });
+    });
+
+    describe('runner pool', () => {
+      // The pool is one per store, not per user, and a shared backend keeps the runners of earlier
+      // tests. Each test therefore runs at its own time, past every lease of the tests before it, so
+      // those runners are unhealthy here and never chosen.
+      let clock = 2_000_000_000_000;
+      let t = 0;
+      beforeEach(() => {
+        clock += 1_000_000_000;
+        t = clock;
+      });
+      const leaseMs = 15_000;
+      const runnerId = (suffix = '') => `runner-${randomUUID()}${suffix}`;
+      const beat = (rid: string, over: Partial<RunnerHeartbeat> = {}) =>
+        store.heartbeatRunner({
+          id: rid,
+          wsUrl: `ws://${rid}:8080/ws`,
+          capacity: 2,
+          activeSessions: 0,
+          now: t,
+          leaseMs,
+          ...over,
+        });
+      const runner = async (rid: string): Promise<RunnerRecord | undefined> =>
+        (await store.listRunners()).find((r) => r.id === rid);
+      const placed = async (rid: string) => (await store.listPlacements(rid)).map((p) => p.userId);
+
+      it('registers a runner on its first heartbeat and refreshes it on the next', async () => {
+        const rid = runnerId();
+        const first = await beat(rid, { capacity: 3, activeSessions: 1 });
+        expect(first).toStrictEqual({
+          id: rid,
+          wsUrl: `ws://${rid}:8080/ws`,
+          capacity: 3,
+          placedUsers: 0,
+          activeSessions: 1,
+          startedAt: t,
+          heartbeatAt: t,
+          leaseUntil: t + leaseMs,
+          state: 'up',
+        });
+        expect(await runner(rid)).toStrictEqual(first);
+        const next = await beat(rid, { capacity: 4, activeSessions: 7, now: t + 5000, wsUrl: 'wss://r.example/ws' });
+        expect(next).toStrictEqual({
+          ...first,
+          wsUrl: 'wss://r.example/ws',
+          capacity: 4,
+          activeSessions: 7,
+          heartbeatAt: t + 5000,
+          leaseUntil: t + 5000 + leaseMs,
+        });
+        expect(await runner(rid)).toStrictEqual(next);
+        const ids = (await store.listRunners()).map((r) => r.id);
+        expect(ids).toEqual([...ids].sort());
+      });
+
+      it('places users on the least loaded healthy runner (load, then active sessions, then id) until all are full', async () => {
+        const p = runnerId();
+        const [a, b, c, stale, down] = [`${p}-a`, `${p}-b`, `${p}-c`, `${p}-0-stale`, `${p}-0-down`];
+        await beat(a, { capacity: 2 });
+        await beat(b, { capacity: 4 });
+        await beat(c, { capacity: 4, activeSessions: 5 });
+        // Emptier than all, but not healthy: one's lease has ended, the other was taken over.
+        await beat(stale, { capacity: 100, now: t - 2 * leaseMs });
+        await beat(down, { capacity: 100, now: t - 2 * leaseMs });
+        expect(await store.takeOverRunner(down, t)).toBe(true);
+
+        const users = Array.from({ length: 11 }, () => id('user'));
+        const chosen: string[] = [];
+        for (const u of users.slice(0, 10)) {
+          const r = await store.placeUser(u, t);
+          expect(r.previousRunnerId).toBeNull();
+          chosen.push(r.runner.id);
+        }
+        // a 0/2, b 0/4, c 0/4 (busy) → a; then b; c; b (tie .25, fewer sessions); c; a (all .5, id);
+        // b (tie, fewer sessions); c; b (.75 tie); c.
+        expect(chosen).toEqual([a, b, c, b, c, a, b, c, b, c]);
+        await expect(store.placeUser(users[10]!, t)).rejects.toMatchObject({ code: 'NO_RUNNER', status: 503 });
+        await expect(store.placeUser(users[10]!, t)).rejects.toThrow(/No runner .* has room/);
+        expect(await store.getPlacement(users[10]!)).toBeNull();
+
+        expect((await runner(a))?.placedUsers).toBe(2);
+        expect((await runner(b))?.placedUsers).toBe(4);
+        expect((await runner(c))?.placedUsers).toBe(4);
+        expect((await runner(stale))?.placedUsers).toBe(0);
+        expect((await runner(down))?.placedUsers).toBe(0);
+        expect(await placed(a)).toEqual([users[0]!, users[5]!].sort());
+        expect(await store.getPlacement(users[1]!)).toStrictEqual({ userId: users[1], runnerId: b, placedAt: t });
+      });
+
+      it('keeps a user on their runner while it is healthy (sticky), even when another is less loaded', async () => {
+        const p = runnerId();
+        const [a, b] = [`${p}-a`, `${p}-b`];
+        await beat(a, { capacity: 10 });
+        await beat(b, { capacity: 10 });
+        const [u, v, w] = [id('user'), id('user'), id('user')];
+        expect((await store.placeUser(u, t)).runner.id).toBe(a);
+        expect((await store.placeUser(v, t)).runner.id).toBe(b);
+        expect((await store.placeUser(w, t)).runner.id).toBe(a);
+        await beat(a, { capacity: 10, now: t + 5000, activeSessions: 9 });
+
+        const again = await store.placeUser(u, t + 6000);
+        expect(again).toStrictEqual({ runner: await runner(a), previousRunnerId: null });
+        expect(again.runner.placedUsers).toBe(2);
+        expect(await store.getPlacement(u)).toStrictEqual({ userId: u, runnerId: a, placedAt: t });
+        expect((await runner(b))?.placedUsers).toBe(1);
+      });
+
+      it('moves a user off a runner whose lease ended, and moves the count with them', async () => {
+        const p = runnerId();
+        const [a, b] = [`${p}-a`, `${p}-b`];
+        await beat(a);
+        await beat(b);
+        const u = id('user');
+        expect((await store.placeUser(u, t)).runner.id).toBe(a);
+        await beat(b, { now: t + 10_000 });
+        // a stays silent: at t + leaseMs its lease has ended (not yet taken over).
+        expect(isRunnerHealthy((await runner(a))!, t + leaseMs)).toBe(false);
+
+        const moved = await store.placeUser(u, t + leaseMs);
+        expect(moved.previousRunnerId).toBe(a);
+        expect(moved.runner).toMatchObject({ id: b, placedUsers: 1 });
+        expect((await runner(a))?.placedUsers).toBe(0);
+        expect(await store.getPlacement(u)).toStrictEqual({ userId: u, runnerId: b, placedAt: t + leaseMs });
+        expect(await placed(a)).toEqual([]);
+        expect(await placed(b)).toEqual([u]);
+        // Moved once: the next call (another runner sweeping the same dead peer) sees it stay.
+        expect(await store.placeUser(u, t + leaseMs + 1)).toMatchObject({ runner: { id: b }, previousRunnerId: null });
+        expect((await runner(b))?.placedUsers).toBe(1);
+      });
+
+      it('takes over a silent runner exactly once; its placements stay until placeUser moves each user', async () => {
+        const p = runnerId();
+        const [a, b] = [`${p}-a`, `${p}-b`];
+        await beat(a, { capacity: 5 });
+        await beat(b, { capacity: 5 });
+        const [u1, u2, u3] = [id('user'), id('user'), id('user')];
+        await store.placeUser(u1, t); // a
+        await store.placeUser(u2, t); // b
+        await store.placeUser(u3, t); // a
+        expect(await store.takeOverRunner(a, t + 1000)).toBe(false);
+        expect(await runner(a)).toMatchObject({ state: 'up', placedUsers: 2 });
+
+        await beat(b, { capacity: 5, now: t + 10_000 });
+        expect(await store.takeOverRunner(a, t + leaseMs)).toBe(true);
+        expect(await store.takeOverRunner(a, t + leaseMs + 1)).toBe(false);
+        expect(await store.takeOverRunner(runnerId(), t + leaseMs)).toBe(false);
+        expect(await runner(a)).toMatchObject({ state: 'down', placedUsers: 0, leaseUntil: t + leaseMs });
+        expect(await placed(a)).toEqual([u1, u3].sort());
+
+        // The take-over counted u1 off already: moving u1 does not take a's count below 0.
+        expect(await store.placeUser(u1, t + leaseMs)).toMatchObject({
+          runner: { id: b, placedUsers: 2 },
+          previousRunnerId: a,
+        });
+        expect((await runner(a))?.placedUsers).toBe(0);
+        expect(await placed(a)).toEqual([u3]);
+
+        // A heartbeat brings a back up, with the count it has (0); u3, still placed there, stays and
+        // is counted again.
+        const back = await beat(a, { capacity: 5, now: t + leaseMs + 2000 });
+        expect(back).toMatchObject({ state: 'up', placedUsers: 0, startedAt: t + leaseMs + 2000 });
+        expect(await store.placeUser(u3, t + leaseMs + 2000)).toMatchObject({
+          runner: { id: a, placedUsers: 1 },
+          previousRunnerId: null,
+        });
+        expect(await store.placeUser(u3, t + leaseMs + 2001)).toMatchObject({ runner: { id: a, placedUsers: 1 } });
+      });
+
+      it('lets exactly one of many concurrent takeOverRunner calls win', async () => {
+        const a = runnerId();
+        await beat(a);
+        const results = await Promise.all(Array.from({ length: 6 }, () => store.takeOverRunner(a, t + leaseMs)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await runner(a)).toMatchObject({ state: 'down', placedUsers: 0 });
+      });
+
+      it('retireRunner ends the lease now (state stays up), so one peer takes the runner over', async () => {
+        const p = runnerId();
+        const [a, b] = [`${p}-a`, `${p}-b`];
+        await beat(a, { capacity: 5 });
+        await beat(b, { capacity: 1 });
+        const u = id('user');
+        expect((await store.placeUser(u, t)).runner.id).toBe(a);
+        await store.retireRunner(a, t + 1000);
+        expect(await runner(a)).toMatchObject({ state: 'up', leaseUntil: t + 1000, placedUsers: 1 });
+        expect(isRunnerHealthy((await runner(a))!, t + 1000)).toBe(false);
+        // Never placed on a retired runner, even with room.
+        expect((await store.placeUser(id('user'), t + 1000)).runner.id).toBe(b);
+        await expect(store.placeUser(id('user'), t + 1000)).rejects.toMatchObject({ code: 'NO_RUNNER' });
+
+        const results = await Promise.all([store.takeOverRunner(a, t + 1000), store.takeOverRunner(a, t + 1000)]);
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await runner(a)).toMatchObject({ state: 'down', placedUsers: 0 });
+        await store.retireRunner(runnerId(), t); // unknown: nothing to do
+      });
+
+      it('lands two concurrent placements on two runners of capacity 1 on different runners', async () => {
+        const p = runnerId();
+        const [a, b] = [`${p}-a`, `${p}-b`];
+        await beat(a, { capacity: 1 });
+        await beat(b, { capacity: 1 });
+        const [u, v] = [id('user'), id('user')];
+        const [x, y] = await Promise.all([store.placeUser(u, t), store.placeUser(v, t)]);
+        expect([x.runner.id, y.runner.id].sort()).toEqual([a, b]);
+        expect(await runner(a)).toMatchObject({ placedUsers: 1 });
+        expect(await runner(b)).toMatchObject({ placedUsers: 1 });
+        expect((await store.getPlacement(u))?.runnerId).toBe(x.runner.id);
+        expect((await store.getPlacement(v))?.runnerId).toBe(y.runner.id);
+        await expect(store.placeUser(id('user'), t)).rejects.toMatchObject({ code: 'NO_RUNNER' });
+      });
+
+      it('never overfills a runner when many placements race', async () => {
+        const p = runnerId();
+        const rids = [`${p}-a`, `${p}-b`, `${p}-c`];
+        for (const rid of rids) await beat(rid, { capacity: 2 });
+        const users = Array.from({ length: 7 }, () => id('user'));
+        const results = await Promise.allSettled(users.map((u) => store.placeUser(u, t)));
+        const ok = results.filter((r) => r.status === 'fulfilled');
+        expect(ok).toHaveLength(6);
+        const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+        expect(refused.reason).toMatchObject({ code: 'NO_RUNNER' });
+        for (const rid of rids) {
+          expect((await runner(rid))?.placedUsers).toBe(2);
+          expect(await placed(rid)).toHaveLength(2);
+        }
+      });
+
+      it('answers null and [] for unknown users and runners, and refuses an invalid heartbeat', async () => {
+        expect(await store.getPlacement(id('user'))).toBeNull();
+        expect(await store.listPlacements(runnerId())).toEqual([]);
+        await expect(beat('a/b')).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+        await expect(beat(runnerId(), { capacity: 0 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+        await expect(beat(runnerId(), { leaseMs: -1 })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      });
+    });
+
+    describe('transcripts', () => {
+      const keyFor = (over: Partial<TranscriptKey> = {}): TranscriptKey => ({
+        ownerId: id('user'),
+        projectKey: '-home-user-workspace-agents-news',
+        sessionId: randomUUID(),
+        ...over,
+      });
+      let n = 0;
+      const entry = (over: Partial<TranscriptEntry> = {}): TranscriptEntry => ({
+        type: n % 2 === 0 ? 'user' : 'assistant',
+        uuid: randomUUID(),
+        parentUuid: null,
+        timestamp: `2025-01-01T00:00:${String(n % 60).padStart(2, '0')}.000Z`,
+        message: { role: 'user', content: [{ type: 'text', text: `line ${n++} 안녕 👋 "q" \\ \n\t` }] },
+        costs: [0, -1.5, 1e-7, 12345678901234],
+        nested: { empty: {}, list: [], none: null, yes: true },
+        ...over,
+      });
+
+      it('answers null and no subpaths for a transcript never written', async () => {
+        const key = keyFor();
+        expect(await store.loadTranscript(key)).toBeNull();
+        expect(await store.listTranscriptSubpaths(key)).toEqual([]);
+        await store.appendTranscript(key, []);
+        expect(await store.loadTranscript(key)).toBeNull();
+      });
+
+      it('keeps entries exactly, in the order of the appends', async () => {
+        const key = keyFor();
+        const batches = [[entry(), entry()], [entry({ uuid: undefined })], [entry(), entry(), entry()], [entry()]];
+        for (const b of batches) await store.appendTranscript(key, b);
+        // JSON drops undefined members: the stored entry is what its JSON says.
+        const expected = batches.flat().map((e) => JSON.parse(JSON.stringify(e)));
+        expect(await store.loadTranscript(key)).toStrictEqual(expected);
+        expect(await store.loadTranscript({ ...key, subpath: '' })).toStrictEqual(expected);
+      });
+
+      it('skips an entry whose uuid is stored already (the first wins); entries without uuid always go in', async () => {
+        const key = keyFor();
+        const [e1, e2, e3, e4] = [entry(), entry(), entry(), entry()];
+        const plain = { type: 'summary', summary: 'no uuid here' };
+        await store.appendTranscript(key, [e1!, e2!, plain]);
+        await store.appendTranscript(key, [{ ...e2!, message: 'a retried copy that differs' }, e3!, plain]);
+        await store.appendTranscript(key, [e4!, { ...e4!, type: 'again' }, e1!]);
+        expect(await store.loadTranscript(key)).toStrictEqual([e1, e2, plain, e3, plain, e4]);
+        // The same uuid under another key is another entry.
+        const other = keyFor({
+          ownerId: key.ownerId,
+          projectKey: key.projectKey,
+          sessionId: key.sessionId,
+          subpath: 'x',
+        });
+        await store.appendTranscript(other, [e1!]);
+        expect(await store.loadTranscript(other)).toStrictEqual([e1]);
+      });
+
+      it("keeps keys apart and lists a session's subagent transcripts, not the main one", async () => {
+        const key = keyFor();
+        const sub = (subpath: string) => ({ ...key, subpath });
+        const [main, s1, s2] = [[entry()], [entry()], [entry(), entry()]];
+        await store.appendTranscript(key, main);
+        await store.appendTranscript(sub('subagents/agent-b1'), s2);
+        await store.appendTranscript(sub('subagents/agent-a1'), s1);
+        await store.appendTranscript({ ...key, ownerId: id('user') }, [entry()]);
+        await store.appendTranscript({ ...key, sessionId: randomUUID(), subpath: 'subagents/agent-zz' }, [entry()]);
+        await store.appendTranscript({ ...key, projectKey: '-other', subpath: 'subagents/agent-yy' }, [entry()]);
+
+        expect(await store.loadTranscript(key)).toStrictEqual(main);
+        expect(await store.loadTranscript(sub('subagents/agent-a1'))).toStrictEqual(s1);
+        expect(await store.loadTranscript(sub('subagents/agent-b1'))).toStrictEqual(s2);
+        expect(await store.listTranscriptSubpaths(key)).toEqual(['subagents/agent-a1', 'subagents/agent-b1']);
+        expect(await store.loadTranscript({ ...key, ownerId: id('user') })).toBeNull();
+      });
+
+      it('round-trips an entry larger than 1 MiB, between small ones, in one append and across appends', async () => {
+        const key = keyFor();
+        // 8 bytes per repeat in UTF-8 (1 + 3 + 4; the emoji is a surrogate pair): cuts at byte
+        // boundaries would split characters unless done with care.
+        const big = entry({ message: { role: 'assistant', content: 'a가👋'.repeat(160_000) } });
+        expect(Buffer.byteLength(JSON.stringify(big))).toBeGreaterThan(1.2 * 1024 * 1024);
+        // Over 3 MiB: more than one request to Firestore's emulator carries.
+        const bigger = entry({ toolUseResult: { stdout: 'x가'.repeat(850_000) } });
+        expect(Buffer.byteLength(JSON.stringify(bigger))).toBeGreaterThan(3.2 * 1024 * 1024);
+        const [before, between, after] = [entry(), entry(), entry()];
+        await store.appendTranscript(key, [before, big, between, bigger, after]);
+        const last = entry({ toolUseResult: { stdout: '가'.repeat(400_000) } });
+        await store.appendTranscript(key, [last]);
+        expect(await store.loadTranscript(key)).toStrictEqual([before, big, between, bigger, after, last]);
+        // A repeat of a large entry is skipped like any other.
+        await store.appendTranscript(key, [bigger]);
+        expect(await store.loadTranscript(key)).toHaveLength(6);
+      });
+
+      it('accepts an entry of exactly the size limit and refuses one byte more, storing nothing of that call', async () => {
+        const key = keyFor();
+        const sized = (bytes: number) => {
+          const e = entry({ pad: '' });
+          const overhead = Buffer.byteLength(JSON.stringify(e));
+          return { ...e, pad: 'p'.repeat(bytes - overhead) };
+        };
+        const atLimit = sized(Limits.transcriptEntryBytes);
+        expect(Buffer.byteLength(JSON.stringify(atLimit))).toBe(Limits.transcriptEntryBytes);
+        const first = entry();
+        await store.appendTranscript(key, [first, atLimit]);
+
+        const small = entry();
+        await expect(
+          store.appendTranscript(key, [small, sized(Limits.transcriptEntryBytes + 1)]),
+        ).rejects.toMatchObject({
+          code: 'PAYLOAD_TOO_LARGE',
+          details: expect.objectContaining({ index: 1 }),
+        });
+        expect(await store.loadTranscript(key)).toStrictEqual([first, atLimit]);
+
+        const fresh = keyFor();
+        await expect(store.appendTranscript(fresh, [sized(Limits.transcriptEntryBytes + 1)])).rejects.toMatchObject({
+          code: 'PAYLOAD_TOO_LARGE',
+        });
+        expect(await store.loadTranscript(fresh)).toBeNull();
+        // The refused call stored nothing, so its small entry's uuid is free.
+        await store.appendTranscript(key, [small]);
+        expect((await store.loadTranscript(key))?.at(-1)).toStrictEqual(small);
+      });
+
+      it('keeps each concurrent append whole and in its own order', async () => {
+        const key = keyFor();
+        const batches = Array.from({ length: 4 }, (_, b) =>
+          Array.from({ length: 3 }, (_, i) => entry({ batch: b, index: i })),
+        );
+        await Promise.all(batches.map((b) => store.appendTranscript(key, b)));
+        const stored = (await store.loadTranscript(key)) ?? [];
+        expect(stored).toHaveLength(12);
+        for (let i = 0; i < 12; i += 3) {
+          const b = stored[i]!['batch'] as number;
+          expect(stored.slice(i, i + 3)).toStrictEqual(batches[b]);
+        }
+        expect(new Set(stored.map((e) => e['batch'])).size).toBe(4);
+      });
+
+      it('stores a long append of many entries in order', async () => {
+        const key = keyFor();
+        const many = Array.from({ length: 450 }, (_, i) => entry({ i }));
+        await store.appendTranscript(key, many);
+        await store.appendTranscript(key, many.slice(0, 10));
+        expect(await store.loadTranscript(key)).toStrictEqual(many);
+      });
+
+      it('refuses malformed entries and keys, naming the field', async () => {
+        const key = keyFor();
+        const bad = [{ uuid: randomUUID() }, null, [], { type: 'user', uuid: 7 }] as unknown as TranscriptEntry[];
+        for (const e of bad) {
+          await expect(store.appendTranscript(key, [entry(), e])).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+        }
+        await expect(store.appendTranscript({ ...key, projectKey: '' }, [entry()])).rejects.toMatchObject({
+          code: 'VALIDATION_FAILED',
+          details: expect.objectContaining({ field: 'projectKey' }),
+        });
+        expect(await store.loadTranscript(key)).toBeNull();
       });
     });
   });

@@ -1,6 +1,14 @@
+import { Limits, Locale, OnboardingAnswers, RunnerRecord, UserId } from '@agent-platform/core/domain';
 import { AppError } from '@agent-platform/core/errors';
-import type { UsageRecord } from '@agent-platform/core/ports';
+import type {
+  RunnerHeartbeat,
+  TranscriptEntry,
+  TranscriptKey,
+  UsageRecord,
+  UserSighting,
+} from '@agent-platform/core/ports';
 import { SessionEvent } from '@agent-platform/core/protocol';
+import type { z } from 'zod';
 
 /** Checks every Store adapter makes before it writes, so each refuses bad input the same way. */
 
@@ -31,5 +39,173 @@ export function validateUsage(u: UsageRecord): void {
   }
   if (!Number.isFinite(u.costUsd) || u.costUsd < 0) {
     throw new RangeError(`recordUsage: costUsd must be a finite non-negative number, got ${u.costUsd}.`);
+  }
+}
+
+function invalid(op: string, field: string, why: string, details: Record<string, unknown> = {}): AppError {
+  return new AppError('VALIDATION_FAILED', `${op}: ${field} ${why}.`, { field, ...details });
+}
+
+function checkField<T>(op: string, field: string, schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    throw invalid(op, field, `is not valid (${r.error.issues.map((i) => i.message).join('; ')})`, {
+      issues: r.error.issues,
+    });
+  }
+  return r.data;
+}
+
+/** A time in ms since the epoch (an integer). */
+export function validateTime(op: string, field: string, value: number): void {
+  if (!Number.isSafeInteger(value)) throw invalid(op, field, `must be an integer (ms since the epoch), got ${value}`);
+}
+
+function checkString(op: string, field: string, value: unknown, maxChars: number, nullable: boolean): void {
+  if (value === null && nullable) return;
+  if (typeof value !== 'string') throw invalid(op, field, `must be a string${nullable ? ' or null' : ''}`);
+  if (value.length > maxChars) throw invalid(op, field, `is longer than ${maxChars} characters (${value.length})`);
+}
+
+/**
+ * What a User record allows (name 200, email 320, photo URL 2048 characters). The identity
+ * provider's values are refused rather than cut, so the caller decides how to shorten them.
+ */
+export function validateSighting(s: UserSighting): void {
+  checkField('recordSighting', 'id', UserId, s.id);
+  checkString('recordSighting', 'name', s.name, 200, false);
+  checkString('recordSighting', 'email', s.email, 320, true);
+  checkString('recordSighting', 'photoUrl', s.photoUrl, 2048, true);
+  validateTime('recordSighting', 'now', s.now);
+}
+
+/** A person's settings after `patch`: locale set (a string), cleared (null) or kept (undefined); answers merged by id. */
+export function mergeUserSettings(
+  stored: { locale: string | null; onboarding: OnboardingAnswers },
+  patch: { locale?: string | null | undefined; onboarding?: OnboardingAnswers | undefined },
+): { locale: string | null; onboarding: OnboardingAnswers } {
+  const locale =
+    patch.locale === undefined
+      ? stored.locale
+      : patch.locale === null
+        ? null
+        : checkField('updateUserSettings', 'locale', Locale, patch.locale);
+  if (patch.onboarding === undefined) return { locale, onboarding: stored.onboarding };
+  checkField('updateUserSettings', 'onboarding', OnboardingAnswers, patch.onboarding);
+  // Checked again once merged: the limit on the number of answers holds for what is stored.
+  const onboarding = checkField('updateUserSettings', 'onboarding', OnboardingAnswers, {
+    ...stored.onboarding,
+    ...patch.onboarding,
+  });
+  return { locale, onboarding };
+}
+
+const RunnerId = RunnerRecord.shape.id;
+
+export function validateRunnerId(op: string, id: string): void {
+  checkField(op, 'runner id', RunnerId, id);
+}
+
+export function validateUserId(op: string, id: string): void {
+  checkField(op, 'userId', UserId, id);
+}
+
+export function validateHeartbeat(h: RunnerHeartbeat): void {
+  validateRunnerId('heartbeatRunner', h.id);
+  checkString('heartbeatRunner', 'wsUrl', h.wsUrl, 2048, false);
+  if (!Number.isSafeInteger(h.capacity) || h.capacity < 1) {
+    throw invalid('heartbeatRunner', 'capacity', `must be an integer of at least 1, got ${h.capacity}`);
+  }
+  if (!Number.isSafeInteger(h.activeSessions) || h.activeSessions < 0) {
+    throw invalid('heartbeatRunner', 'activeSessions', `must be a non-negative integer, got ${h.activeSessions}`);
+  }
+  if (!Number.isSafeInteger(h.leaseMs) || h.leaseMs < 1) {
+    throw invalid('heartbeatRunner', 'leaseMs', `must be a positive integer, got ${h.leaseMs}`);
+  }
+  validateTime('heartbeatRunner', 'now', h.now);
+  validateTime('heartbeatRunner', 'now + leaseMs', h.now + h.leaseMs);
+}
+
+const TranscriptKeyPart = {
+  projectKey: 1024,
+  sessionId: 256,
+  subpath: 1024,
+} as const;
+
+export function validateTranscriptKey(op: string, key: TranscriptKey): void {
+  checkField(op, 'ownerId', UserId, key.ownerId);
+  for (const field of ['projectKey', 'sessionId'] as const) {
+    checkString(op, field, key[field], TranscriptKeyPart[field], false);
+    if (key[field] === '') throw invalid(op, field, 'must not be empty');
+  }
+  if (key.subpath !== undefined) checkString(op, 'subpath', key.subpath, TranscriptKeyPart.subpath, false);
+}
+
+/** One transcript entry ready to store: its JSON (one line, no raw newline) and its uuid, if any. */
+export interface EncodedEntry {
+  uuid: string | null;
+  json: string;
+  /** UTF-8 bytes of `json`. */
+  bytes: number;
+}
+
+/**
+ * Encodes entries for appendTranscript: each must be an object with a string `type` (and a string
+ * `uuid` when it has one), and its JSON at most `Limits.transcriptEntryBytes`, else the whole call
+ * is refused before anything is stored. Entries repeating a uuid of the same call are dropped
+ * (the first wins), as a repeat of a stored uuid is.
+ */
+export function encodeTranscriptEntries(entries: readonly TranscriptEntry[]): EncodedEntry[] {
+  if (!Array.isArray(entries)) throw invalid('appendTranscript', 'entries', 'must be an array');
+  const seen = new Set<string>();
+  const out: EncodedEntry[] = [];
+  entries.forEach((e, index) => {
+    if (typeof e !== 'object' || e === null || Array.isArray(e)) {
+      throw invalid('appendTranscript', `entries[${index}]`, 'must be a JSON object', { index });
+    }
+    if (typeof e.type !== 'string') {
+      throw invalid('appendTranscript', `entries[${index}].type`, 'must be a string', { index });
+    }
+    if (e.uuid !== undefined && typeof e.uuid !== 'string') {
+      throw invalid('appendTranscript', `entries[${index}].uuid`, 'must be a string when present', { index });
+    }
+    let json: string;
+    try {
+      json = JSON.stringify(e);
+    } catch (err) {
+      throw invalid('appendTranscript', `entries[${index}]`, `cannot be written as JSON (${(err as Error).message})`, {
+        index,
+      });
+    }
+    const bytes = Buffer.byteLength(json, 'utf8');
+    if (bytes > Limits.transcriptEntryBytes) {
+      throw new AppError(
+        'PAYLOAD_TOO_LARGE',
+        `appendTranscript: entry ${index} is ${bytes} bytes of JSON, over the limit of ${Limits.transcriptEntryBytes}; ` +
+          'nothing of this call was stored. Shorten the entry (for example cut a large tool output) and append again.',
+        { index, bytes, limitBytes: Limits.transcriptEntryBytes },
+      );
+    }
+    const uuid = e.uuid ?? null;
+    if (uuid !== null) {
+      if (seen.has(uuid)) return;
+      seen.add(uuid);
+    }
+    out.push({ uuid, json, bytes });
+  });
+  return out;
+}
+
+/** Parses a stored entry; a corrupt one names where it was found. */
+export function decodeTranscriptEntry(json: string, where: string): TranscriptEntry {
+  try {
+    return JSON.parse(json) as TranscriptEntry;
+  } catch (e) {
+    throw new AppError(
+      'INTERNAL',
+      `Stored transcript entry ${where} is corrupt: it is not JSON (${(e as Error).message}). ` +
+        'It was changed outside this program; restore it from a backup or delete the transcript.',
+      { where },
+    );
   }
 }

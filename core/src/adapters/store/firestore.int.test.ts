@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeStoreContract } from '../../../../test/contracts/store.contract.js';
 import { type FirestoreEmulator, startFirestoreEmulator } from '../../../../test/fixtures/firestore-emulator.js';
-import { docId, type FirestoreStore, openFirestoreStore } from './firestore.js';
+import { CHUNK_BYTES, docId, type FirestoreStore, openFirestoreStore, splitUtf8 } from './firestore.js';
 
 // One emulator for this file (about 3 s to start); the contract uses fresh random ids in every
 // test, so the tests do not need it wiped between them. Never skipped: without gcloud this fails
@@ -38,7 +38,13 @@ describe('FirestoreStore', () => {
   it('stores and finds records whose ids are not valid document ids', async () => {
     const store = open();
     try {
-      const owner = await store.upsertUser({ id: `u/${randomUUID()}`, name: 'Lee', email: null, createdAt: 1 });
+      const owner = await store.recordSighting({
+        id: `u/${randomUUID()}`,
+        name: 'Lee',
+        email: null,
+        photoUrl: null,
+        now: 1,
+      });
       const s = await store.createSession({
         id: `s/../${randomUUID()}`,
         ownerId: owner.id,
@@ -95,7 +101,7 @@ describe('FirestoreStore', () => {
     const a = open();
     const b = open();
     try {
-      const owner = await a.upsertUser({ id: randomUUID(), name: 'Lee', email: null, createdAt: 1 });
+      const owner = await a.recordSighting({ id: randomUUID(), name: 'Lee', email: null, photoUrl: null, now: 1 });
       const s = await a.createSession({
         id: randomUUID(),
         ownerId: owner.id,
@@ -112,10 +118,58 @@ describe('FirestoreStore', () => {
     }
   });
 
+  it('keeps a transcript in chunk documents under 1 MiB, and a very large entry in parts linked by one chunk', async () => {
+    const store = open();
+    try {
+      const key = { ownerId: randomUUID(), projectKey: '-work', sessionId: randomUUID() };
+      const ref = store.db.collection('transcripts').doc(
+        // The same hash the store uses: the whole key.
+        createHash('sha256')
+          .update(JSON.stringify([key.ownerId, key.projectKey, key.sessionId, '']))
+          .digest('hex'),
+      );
+      const small = { type: 'user', uuid: randomUUID(), text: 'hi' };
+      const big = { type: 'assistant', uuid: randomUUID(), text: '가'.repeat(500_000) }; // 1.5 MB
+      const huge = { type: 'assistant', uuid: randomUUID(), text: 'x'.repeat(3_500_000) };
+      await store.appendTranscript(key, [small, big]);
+      const chunks = async () => (await ref.collection('chunks').orderBy('seq').get()).docs.map((d) => d.data());
+      const inline = await chunks();
+      expect(inline).toHaveLength(2);
+      for (const c of inline) expect(Buffer.byteLength(c['text'] as string)).toBeLessThanOrEqual(CHUNK_BYTES);
+
+      await store.appendTranscript(key, [huge]);
+      const all = await chunks();
+      expect(all).toHaveLength(3);
+      expect(all[2]).toMatchObject({ seq: 2, partCount: 4 });
+      expect((await ref.collection('parts').get()).size).toBe(4);
+      expect((await ref.get()).data()).toMatchObject({ entryCount: 3, chunkCount: 3, subpath: '' });
+
+      // A repeat of the huge entry writes parts, finds the uuid taken, and removes them again.
+      await store.appendTranscript(key, [huge]);
+      expect((await ref.collection('parts').get()).size).toBe(4);
+      expect(await store.loadTranscript(key)).toStrictEqual([small, big, huge]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('cuts text into pieces of bounded UTF-8 size without splitting a character', () => {
+    const text = 'a가👋'.repeat(1000);
+    for (const max of [4, 5, 7, 100, 1023]) {
+      const pieces = splitUtf8(text, max);
+      expect(pieces.join('')).toBe(text);
+      for (const p of pieces) {
+        expect(Buffer.byteLength(p)).toBeLessThanOrEqual(max);
+        expect(p).not.toMatch(/\uFFFD/);
+      }
+    }
+    expect(splitUtf8('', 10)).toEqual([]);
+  });
+
   it('clears its project on the emulator', async () => {
     const store = open();
     try {
-      const u = await store.upsertUser({ id: randomUUID(), name: 'Lee', email: null, createdAt: 1 });
+      const u = await store.recordSighting({ id: randomUUID(), name: 'Lee', email: null, photoUrl: null, now: 1 });
       await emulator.clear();
       expect(await store.getUser(u.id)).toBeNull();
     } finally {

@@ -4,7 +4,10 @@
  * Document layout (every id below is the record's own id when it is a safe document id, else
  * `~` + the SHA-256 of it, see `docId`; the record keeps its real id in a field):
  *
- *   users/{userId}                      { id, name, email, createdAt }
+ *   users/{userId}                      { id, name, email, photoUrl, locale, onboarding (a map of answers),
+ *                                         createdAt, lastSeenAt }  (documents written before profiles lack
+ *                                         photoUrl, locale, onboarding and lastSeenAt: they read as null,
+ *                                         null, {} and createdAt)
  *   sessions/{sessionId}                { id, ownerId, title, context, claudeSessionId, createdAt, updatedAt,
  *                                         messageCount }
  *   sessions/{sessionId}/messages/{messageId}
@@ -15,6 +18,19 @@
  *                                       { seq, type, messageId, at, costUsd (turn.result only), payload }
  *   usage/{usageId}                     { id, userId, claudeSessionId, model, inputTokens, outputTokens,
  *                                         cacheReadTokens, cacheCreationTokens, costUsd, at }
+ *   runners/{runnerId}                  { id, wsUrl, capacity, placedUsers, activeSessions, startedAt, heartbeatAt,
+ *                                         leaseUntil, state, epoch }
+ *   placements/{userId}                 { userId, runnerId, placedAt, runnerEpoch }
+ *   transcripts/{sha256(key)}           { ownerId, projectKey, sessionId, subpath ('' for the main one),
+ *                                         sessionKey, entryCount, chunkCount }
+ *   transcripts/{sha256(key)}/chunks/{seq as 16 digits}
+ *                                       { seq, text }  a piece of the transcript as JSON lines, or
+ *                                       { seq, blobId, partCount }  the same, kept in parts
+ *   transcripts/{sha256(key)}/parts/{blobId}-{i as 4 digits}
+ *                                       { text }  a piece of one large entry's line, written before
+ *                                         the chunk that links it
+ *   transcripts/{sha256(key)}/uuids/{uuid}
+ *                                       { uuid }  the dedupe claim of a stored entry's uuid
  *
  * Why this shape:
  * - Messages and events live under their session, so a session's reads are one collection scan and
@@ -29,6 +45,25 @@
  *   appends many small batches per second and one Firestore document sustains about one write
  *   per second. The last seq and the session's cost are read from the events themselves.
  * - Times are numbers (ms since the epoch), as in the port, not Firestore Timestamps.
+ * - The runner pool is small (a few to a few dozen runners). placeUser reads the user's placement
+ *   and its runner; only when the user must be placed (again) does it read every runner in its
+ *   transaction: two such placements contend on the runners they both read, and the loser is
+ *   retried with the new counts, so capacity is never overrun. `epoch` (+1 at each
+ *   take-over) and a placement's `runnerEpoch` tell whether the placement is still counted in its
+ *   runner's placedUsers (see pool.ts).
+ * - A transcript is append-only JSON lines. Documents are capped at 1 MiB, so an append writes its
+ *   entries' lines as one string cut into chunk documents of at most CHUNK_BYTES (many small
+ *   entries share a chunk; a large entry spans several), numbered by the parent's chunkCount,
+ *   which the append takes in its transaction: appends never interleave, and joining the chunks in
+ *   seq order gives the lines back. A uuid is claimed in the same transaction, so a retried append
+ *   stores an entry once.
+ *   One commit carries at most COMMIT_BYTES of text (the emulator refuses requests over 4 MiB; an
+ *   entry may be 4 MiB). An entry larger than that is written first as `parts` under a fresh
+ *   blobId, which nothing reads yet, and then linked by one chunk in the ordering transaction, so
+ *   a reader never sees half an entry; parts a failed append leaves behind are never read.
+ *   An append whose entries exceed one commit (COMMIT_BYTES, or MAX_ENTRIES_PER_COMMIT entries)
+ *   is written in several transactions, in order; if one fails the earlier ones stay, and
+ *   appending the same entries again skips those already stored (by uuid).
  *
  * Queries and their indexes (composite ones in /firestore.indexes.json; the emulator enforces none,
  * so keep that file in step with every query here):
@@ -41,16 +76,46 @@
  *                   and the five sums                                     → (userId, at, costUsd, inputTokens,
  *                                                                            outputTokens, cacheReadTokens,
  *                                                                            cacheCreationTokens)
+ *   listOpenMessages  collection group messages: ownerId ==, status in [pending, running],
+ *                   order by createdAt, n                                 → (ownerId, status, createdAt, n),
+ *                                                                            collection-group scope
+ *   listRunners     runners: all, sorted here by id                       → none
+ *   placeUser       runners: all, in the transaction (when the user moves) → none
+ *   listPlacements  placements: runnerId ==, sorted here by userId        → single field, automatic
+ *   listTranscriptSubpaths  transcripts: sessionKey ==                    → single field, automatic
+ *   loadTranscript  chunks of a transcript: order by seq                  → single field, automatic
  * Firestore computes sum() from index entries, hence the summed fields in the last index. `payload`
- * (events) and `text` (messages) are exempt from indexing: never queried, and large.
+ * (events) and `text` (messages, chunks, parts) are exempt from indexing: never queried, and large.
+ * `sessionKey` (a hash of ownerId, projectKey and sessionId) lets one equality find a session's
+ * transcripts without a composite index; the sorts done here are over small sets (the pool's
+ * runners, one runner's users, one session's subagents).
  *
  * Browsers never read Firestore (firestore.rules denies all): every access goes through the API,
  * which checks owners.
  */
-import { createHash } from 'node:crypto';
-import type { Message, MessageStatus, Session, SessionContext, User } from '@agent-platform/core/domain';
+import { createHash, randomUUID } from 'node:crypto';
+import type {
+  Message,
+  MessageStatus,
+  OnboardingAnswers,
+  Placement,
+  RunnerRecord,
+  Session,
+  SessionContext,
+  User,
+} from '@agent-platform/core/domain';
 import { AppError } from '@agent-platform/core/errors';
-import type { NewMessage, NewSession, Store, UsageRecord, UsageTotals } from '@agent-platform/core/ports';
+import type {
+  NewMessage,
+  NewSession,
+  RunnerHeartbeat,
+  Store,
+  TranscriptEntry,
+  TranscriptKey,
+  UsageRecord,
+  UsageTotals,
+  UserSighting,
+} from '@agent-platform/core/ports';
 import { type SessionCursor, SessionEvent } from '@agent-platform/core/protocol';
 import { type App, deleteApp, initializeApp } from 'firebase-admin/app';
 import {
@@ -61,7 +126,28 @@ import {
   type Firestore,
   initializeFirestore,
 } from 'firebase-admin/firestore';
-import { parseEventBatch, validateUsage } from './checks.js';
+import {
+  decodeTranscriptEntry,
+  type EncodedEntry,
+  encodeTranscriptEntries,
+  mergeUserSettings,
+  parseEventBatch,
+  validateHeartbeat,
+  validateRunnerId,
+  validateSighting,
+  validateTime,
+  validateTranscriptKey,
+  validateUsage,
+  validateUserId,
+} from './checks.js';
+import {
+  canTakeOver,
+  heartbeatRecord,
+  keepsPlacement,
+  planPlacement,
+  type StoredPlacement,
+  type StoredRunner,
+} from './pool.js';
 
 export interface FirestoreStoreOptions {
   /** The Google Cloud project. For the emulator any id works; `demo-*` ids never reach a real project. */
@@ -93,13 +179,62 @@ const MAX_EVENTS_PER_APPEND = 500;
 const SEQ_DIGITS = 16;
 /** Sessions known to exist (they are never deleted): saves appendEvents a read per batch. */
 const KNOWN_SESSIONS_MAX = 10_000;
+/**
+ * UTF-8 bytes of transcript text per chunk document: under Firestore's 1 MiB (1,048,576 bytes)
+ * per document with room for the document's name and its other field.
+ */
+export const CHUNK_BYTES = 900 * 1024;
+/**
+ * Transcript bytes per commit: Firestore takes 10 MiB per request, its emulator 4 MiB, and the
+ * same code runs on both. A larger entry is written as parts first (see the layout above).
+ */
+const COMMIT_BYTES = 3 * 1024 * 1024;
+/** Entries per append transaction: each may write a uuid claim, and a commit holds at most 500 writes. */
+const MAX_ENTRIES_PER_COMMIT = 400;
 
 interface UserDoc {
   id: string;
   name: string;
   email: string | null;
+  /** The four below are missing from documents written before profiles. */
+  photoUrl?: string | null;
+  locale?: string | null;
+  onboarding?: OnboardingAnswers;
   createdAt: number;
+  lastSeenAt?: number;
 }
+
+type RunnerDoc = RunnerRecord & { epoch: number };
+
+type PlacementDoc = Placement & { runnerEpoch: number };
+
+interface TranscriptDoc {
+  ownerId: string;
+  projectKey: string;
+  sessionId: string;
+  /** '' for the main transcript. */
+  subpath: string;
+  /** sha256 of (ownerId, projectKey, sessionId): what listTranscriptSubpaths looks up. */
+  sessionKey: string;
+  entryCount: number;
+  /** Chunks stored so far; the next chunk's seq. */
+  chunkCount: number;
+}
+
+/** Text inline, or in `partCount` parts named after `blobId`. */
+type ChunkDoc =
+  | {
+      seq: number;
+      /** Whole JSON lines of one or more entries, or a piece of them (an entry may span chunks). */
+      text: string;
+    }
+  | { seq: number; blobId: string; partCount: number };
+
+interface PartDoc {
+  text: string;
+}
+
+const partId = (blobId: string, i: number): string => `${blobId}-${String(i).padStart(4, '0')}`;
 
 interface SessionDoc {
   id: string;
@@ -164,7 +299,71 @@ function sessionNotFound(sessionId: string): AppError {
   return new AppError('SESSION_NOT_FOUND', `Session ${sessionId} does not exist.`, { sessionId });
 }
 
-const toUser = (d: UserDoc): User => ({ id: d.id, name: d.name, email: d.email, createdAt: d.createdAt });
+const toUser = (d: UserDoc): User => ({
+  id: d.id,
+  name: d.name,
+  email: d.email,
+  photoUrl: d.photoUrl ?? null,
+  locale: d.locale ?? null,
+  onboarding: d.onboarding ?? {},
+  createdAt: d.createdAt,
+  lastSeenAt: d.lastSeenAt ?? d.createdAt,
+});
+
+const toStoredRunner = ({ epoch, ...record }: RunnerDoc): StoredRunner => ({ record, epoch });
+
+const toStoredPlacement = ({ runnerEpoch, ...placement }: PlacementDoc): StoredPlacement => ({
+  placement,
+  runnerEpoch,
+});
+
+/** A transcript's document id: the hash of its whole key (any characters, any length). */
+const transcriptDocId = (k: TranscriptKey): string =>
+  sha256(JSON.stringify([k.ownerId, k.projectKey, k.sessionId, k.subpath ?? '']));
+
+const transcriptSessionKey = (k: Omit<TranscriptKey, 'subpath'>): string =>
+  sha256(JSON.stringify([k.ownerId, k.projectKey, k.sessionId]));
+
+/**
+ * Cuts text into pieces of at most maxBytes of UTF-8, never inside a character. The text comes from
+ * JSON.stringify, which escapes lone surrogates, so its UTF-8 form is exact.
+ */
+export function splitUtf8(text: string, maxBytes: number): string[] {
+  const buf = Buffer.from(text, 'utf8');
+  const pieces: string[] = [];
+  let start = 0;
+  while (start < buf.length) {
+    let end = Math.min(start + maxBytes, buf.length);
+    // Back off continuation bytes (10xxxxxx) so the cut falls between characters.
+    while (end < buf.length && ((buf[end] ?? 0) & 0xc0) === 0x80) end--;
+    pieces.push(buf.toString('utf8', start, end));
+    start = end;
+  }
+  return pieces;
+}
+
+/**
+ * Entries in order, cut into runs that each fit one commit; an entry too large for one commit is a
+ * run of its own (written as parts).
+ */
+function commitGroups(entries: readonly EncodedEntry[]): EncodedEntry[][] {
+  const groups: EncodedEntry[][] = [];
+  let current: EncodedEntry[] = [];
+  let bytes = 0;
+  for (const e of entries) {
+    if (current.length > 0 && (bytes + e.bytes + 1 > COMMIT_BYTES || current.length >= MAX_ENTRIES_PER_COMMIT)) {
+      groups.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(e);
+    bytes += e.bytes + 1;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
+}
+
+const isLarge = (group: readonly EncodedEntry[]): boolean => group.length === 1 && group[0]!.bytes + 1 > COMMIT_BYTES;
 
 const toSession = (d: SessionDoc): Session => ({
   id: d.id,
@@ -237,20 +436,68 @@ export class FirestoreStore implements Store {
     return this.session(sessionId).collection('events');
   }
 
-  async upsertUser(user: User): Promise<User> {
-    const ref = this.users().doc(docId(user.id));
+  private runners(): CollectionReference {
+    return this.db.collection('runners');
+  }
+
+  private placement(userId: string): DocumentReference {
+    return this.db.collection('placements').doc(docId(userId));
+  }
+
+  private transcript(key: TranscriptKey): DocumentReference {
+    return this.db.collection('transcripts').doc(transcriptDocId(key));
+  }
+
+  async recordSighting(s: UserSighting): Promise<User> {
+    validateSighting(s);
+    const ref = this.users().doc(docId(s.id));
     return this.db.runTransaction(
       async (tx) => {
         const snap = await tx.get(ref);
         if (snap.exists) {
-          // The first createdAt stays: a repeat sign-in updates the profile, not the account's age.
-          const stored = { ...data<UserDoc>(snap), name: user.name, email: user.email };
-          tx.update(ref, { name: user.name, email: user.email });
-          return toUser(stored);
+          // The provider's fields are refreshed; createdAt, locale and answers stay, and lastSeenAt
+          // never moves backwards.
+          const before = toUser(data<UserDoc>(snap));
+          const fields = {
+            name: s.name,
+            email: s.email,
+            photoUrl: s.photoUrl,
+            lastSeenAt: Math.max(before.lastSeenAt, s.now),
+          };
+          tx.update(ref, fields);
+          return { ...before, ...fields };
         }
-        const doc: UserDoc = { id: user.id, name: user.name, email: user.email, createdAt: user.createdAt };
+        const doc: Required<UserDoc> = {
+          id: s.id,
+          name: s.name,
+          email: s.email,
+          photoUrl: s.photoUrl,
+          locale: null,
+          onboarding: {},
+          createdAt: s.now,
+          lastSeenAt: s.now,
+        };
         tx.create(ref, doc);
         return toUser(doc);
+      },
+      { maxAttempts: this.maxAttempts },
+    );
+  }
+
+  async updateUserSettings(
+    id: string,
+    patch: { locale?: string | null | undefined; onboarding?: OnboardingAnswers | undefined },
+  ): Promise<User | null> {
+    const ref = this.users().doc(docId(id));
+    return this.db.runTransaction(
+      async (tx) => {
+        const snap = await tx.get(ref);
+        if (!snap.exists) return null;
+        const before = toUser(data<UserDoc>(snap));
+        const next = mergeUserSettings(before, patch);
+        // The whole map is replaced (update() sets the field), with the merge done above.
+        tx.update(ref, { locale: next.locale, onboarding: next.onboarding });
+        return { ...before, ...next };
       },
       { maxAttempts: this.maxAttempts },
     );
@@ -411,6 +658,18 @@ export class FirestoreStore implements Store {
     }
   }
 
+  /** Index: messages (ownerId ASC, status ASC, createdAt ASC, n ASC), collection-group scope. */
+  async listOpenMessages(ownerId: string): Promise<Message[]> {
+    const snap = await this.db
+      .collectionGroup('messages')
+      .where('ownerId', '==', ownerId)
+      .where('status', 'in', ['pending', 'running'] satisfies MessageStatus[])
+      .orderBy('createdAt', 'asc')
+      .orderBy('n', 'asc')
+      .get();
+    return snap.docs.map((d) => toMessage(d.data() as MessageDoc));
+  }
+
   async appendEvents(events: SessionEvent[]): Promise<void> {
     if (events.length === 0) return;
     if (events.length > MAX_EVENTS_PER_APPEND) {
@@ -553,6 +812,217 @@ export class FirestoreStore implements Store {
     };
   }
 
+  async heartbeatRunner(h: RunnerHeartbeat): Promise<RunnerRecord> {
+    validateHeartbeat(h);
+    const ref = this.runners().doc(docId(h.id));
+    return this.db.runTransaction(
+      async (tx) => {
+        const snap = await tx.get(ref);
+        const before = snap.exists ? toStoredRunner(data<RunnerDoc>(snap)) : null;
+        const record = heartbeatRecord(before?.record ?? null, h);
+        tx.set(ref, { ...record, epoch: before?.epoch ?? 0 } satisfies RunnerDoc);
+        return record;
+      },
+      { maxAttempts: this.maxAttempts },
+    );
+  }
+
+  async listRunners(): Promise<RunnerRecord[]> {
+    const snap = await this.runners().get();
+    return snap.docs.map((d) => toStoredRunner(d.data() as RunnerDoc).record).sort(byId);
+  }
+
+  async placeUser(userId: string, now: number): Promise<{ runner: RunnerRecord; previousRunnerId: string | null }> {
+    validateUserId('placeUser', userId);
+    validateTime('placeUser', 'now', now);
+    const placementRef = this.placement(userId);
+    return this.db.runTransaction(
+      async (tx) => {
+        const placementSnap = await tx.get(placementRef);
+        const current = placementSnap.exists ? toStoredPlacement(data<PlacementDoc>(placementSnap)) : null;
+        if (current !== null) {
+          // The usual case reads two documents, so placements of users who stay never contend with
+          // each other or with the heartbeats of other runners.
+          const placedSnap = await tx.get(this.runners().doc(docId(current.placement.runnerId)));
+          const placed = placedSnap.exists ? toStoredRunner(data<RunnerDoc>(placedSnap)) : null;
+          if (placed !== null && keepsPlacement(current, placed, now)) {
+            return { runner: placed.record, previousRunnerId: null };
+          }
+        }
+        const runnersSnap = await tx.get(this.runners());
+        const runners = runnersSnap.docs.map((d) => toStoredRunner(d.data() as RunnerDoc));
+        const plan = planPlacement(userId, now, current, runners);
+        for (const r of plan.changed) tx.update(this.runners().doc(docId(r.id)), { placedUsers: r.placedUsers });
+        if (plan.placement !== null) {
+          const doc: PlacementDoc = { ...plan.placement.placement, runnerEpoch: plan.placement.runnerEpoch };
+          tx.set(placementRef, doc);
+        }
+        return { runner: plan.runner, previousRunnerId: plan.previousRunnerId };
+      },
+      { maxAttempts: this.maxAttempts },
+    );
+  }
+
+  async getPlacement(userId: string): Promise<Placement | null> {
+    const snap = await this.placement(userId).get();
+    return snap.exists ? toStoredPlacement(data<PlacementDoc>(snap)).placement : null;
+  }
+
+  /** Index: placements.runnerId, single field (automatic). */
+  async listPlacements(runnerId: string): Promise<Placement[]> {
+    const snap = await this.db.collection('placements').where('runnerId', '==', runnerId).get();
+    return snap.docs
+      .map((d) => toStoredPlacement(d.data() as PlacementDoc).placement)
+      .sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+  }
+
+  async takeOverRunner(runnerId: string, now: number): Promise<boolean> {
+    validateTime('takeOverRunner', 'now', now);
+    const ref = this.runners().doc(docId(runnerId));
+    return this.db.runTransaction(
+      async (tx) => {
+        const snap = await tx.get(ref);
+        if (!snap.exists) return false;
+        const { record, epoch } = toStoredRunner(data<RunnerDoc>(snap));
+        if (!canTakeOver(record, now)) return false;
+        tx.update(ref, { state: 'down', placedUsers: 0, epoch: epoch + 1 });
+        return true;
+      },
+      { maxAttempts: this.maxAttempts },
+    );
+  }
+
+  /**
+   * Ends the lease now and leaves the state up, so that exactly one peer's takeOverRunner claims the
+   * runner (and counts its users off) as it would for a silent one. An unknown runner is a no-op.
+   */
+  async retireRunner(runnerId: string, now: number): Promise<void> {
+    validateRunnerId('retireRunner', runnerId);
+    validateTime('retireRunner', 'now', now);
+    const ref = this.runners().doc(docId(runnerId));
+    await this.db.runTransaction(
+      async (tx) => {
+        const snap = await tx.get(ref);
+        if (!snap.exists) return;
+        const leaseUntil = Math.min(data<RunnerDoc>(snap).leaseUntil, now);
+        tx.update(ref, { leaseUntil });
+      },
+      { maxAttempts: this.maxAttempts },
+    );
+  }
+
+  async appendTranscript(key: TranscriptKey, entries: TranscriptEntry[]): Promise<void> {
+    validateTranscriptKey('appendTranscript', key);
+    const encoded = encodeTranscriptEntries(entries);
+    for (const group of commitGroups(encoded)) await this.appendTranscriptGroup(key, group);
+  }
+
+  /** One transaction: skips entries whose uuid is claimed, then writes chunks, claims and the counter. */
+  private async appendTranscriptGroup(key: TranscriptKey, group: EncodedEntry[]): Promise<void> {
+    const ref = this.transcript(key);
+    const claimRef = (uuid: string) => ref.collection('uuids').doc(docId(uuid));
+    const withUuid = group.filter((e): e is EncodedEntry & { uuid: string } => e.uuid !== null);
+    // A large entry's text goes into parts before the transaction; the transaction links them.
+    const blob = isLarge(group) ? await this.writeParts(ref, `${group[0]!.json}\n`) : null;
+    let linked = false;
+    await this.db.runTransaction(
+      async (tx) => {
+        linked = false;
+        const [parentSnap, ...claimSnaps] = await tx.getAll(ref, ...withUuid.map((e) => claimRef(e.uuid)));
+        const claimed = new Set(withUuid.filter((_, i) => claimSnaps[i]?.exists).map((e) => e.uuid));
+        const fresh = group.filter((e) => e.uuid === null || !claimed.has(e.uuid));
+        if (fresh.length === 0) return;
+        const parent = parentSnap?.exists ? data<TranscriptDoc>(parentSnap) : null;
+        let seq = parent?.chunkCount ?? 0;
+        const chunks = ref.collection('chunks');
+        if (blob !== null) {
+          tx.create(chunks.doc(seqId(seq)), { seq, ...blob } satisfies ChunkDoc);
+          seq++;
+          linked = true;
+        } else {
+          for (const text of splitUtf8(fresh.map((e) => `${e.json}\n`).join(''), CHUNK_BYTES)) {
+            tx.create(chunks.doc(seqId(seq)), { seq, text } satisfies ChunkDoc);
+            seq++;
+          }
+        }
+        for (const e of fresh) if (e.uuid !== null) tx.create(claimRef(e.uuid), { uuid: e.uuid });
+        const doc: TranscriptDoc = {
+          ownerId: key.ownerId,
+          projectKey: key.projectKey,
+          sessionId: key.sessionId,
+          subpath: key.subpath ?? '',
+          sessionKey: transcriptSessionKey(key),
+          entryCount: (parent?.entryCount ?? 0) + fresh.length,
+          chunkCount: seq,
+        };
+        tx.set(ref, doc);
+      },
+      { maxAttempts: this.maxAttempts },
+    );
+    // The entry was stored already: its parts are not needed. After a failed transaction they stay
+    // (its commit may have gone through unseen, linking them); unlinked, they are never read.
+    if (blob !== null && !linked) await this.deleteParts(ref, blob);
+  }
+
+  /** Writes text as parts of at most CHUNK_BYTES under a fresh blob id, one part per request. */
+  private async writeParts(ref: DocumentReference, text: string): Promise<{ blobId: string; partCount: number }> {
+    const blobId = randomUUID();
+    const pieces = splitUtf8(text, CHUNK_BYTES);
+    const parts = ref.collection('parts');
+    await Promise.all(pieces.map((piece, i) => parts.doc(partId(blobId, i)).create({ text: piece } satisfies PartDoc)));
+    return { blobId, partCount: pieces.length };
+  }
+
+  private async deleteParts(ref: DocumentReference, blob: { blobId: string; partCount: number }): Promise<void> {
+    const batch = this.db.batch();
+    for (let i = 0; i < blob.partCount; i++) batch.delete(ref.collection('parts').doc(partId(blob.blobId, i)));
+    await batch.commit();
+  }
+
+  /**
+   * Index: chunks.seq, single field (automatic). One query, so it sees whole appends only; chunks
+   * and parts never change once linked, so the parts read after it match.
+   */
+  async loadTranscript(key: TranscriptKey): Promise<TranscriptEntry[] | null> {
+    validateTranscriptKey('loadTranscript', key);
+    const ref = this.transcript(key);
+    const snap = await ref.collection('chunks').orderBy('seq', 'asc').get();
+    if (snap.empty) return null;
+    const texts = await Promise.all(snap.docs.map((d) => this.chunkText(ref, d.data() as ChunkDoc)));
+    const text = texts.join('');
+    if (!text.endsWith('\n')) throw corruptTranscript(ref, 'its last chunk ends inside an entry');
+    const lines = text.slice(0, -1).split('\n');
+    return lines.map((line, i) => decodeTranscriptEntry(line, `${i} of ${ref.path}`));
+  }
+
+  private async chunkText(ref: DocumentReference, chunk: ChunkDoc): Promise<string> {
+    if ('text' in chunk) return chunk.text;
+    const refs = Array.from({ length: chunk.partCount }, (_, i) =>
+      ref.collection('parts').doc(partId(chunk.blobId, i)),
+    );
+    const parts = refs.length === 0 ? [] : await this.db.getAll(...refs);
+    return parts
+      .map((p) => {
+        if (!p.exists) throw corruptTranscript(ref, `part ${p.id} of chunk ${chunk.seq} is missing`);
+        return (p.data() as PartDoc).text;
+      })
+      .join('');
+  }
+
+  /** Index: transcripts.sessionKey, single field (automatic). */
+  async listTranscriptSubpaths(key: Omit<TranscriptKey, 'subpath'>): Promise<string[]> {
+    validateTranscriptKey('listTranscriptSubpaths', key);
+    const snap = await this.db
+      .collection('transcripts')
+      .where('sessionKey', '==', transcriptSessionKey(key))
+      .select('subpath')
+      .get();
+    return snap.docs
+      .map((d) => (d.data() as Pick<TranscriptDoc, 'subpath'>).subpath)
+      .filter((subpath) => subpath !== '')
+      .sort();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -560,6 +1030,17 @@ export class FirestoreStore implements Store {
     await deleteApp(this.app);
   }
 }
+
+function corruptTranscript(ref: DocumentReference, why: string): AppError {
+  return new AppError(
+    'INTERNAL',
+    `Stored transcript ${ref.path} is corrupt: ${why}. ` +
+      'It was changed outside this program; restore it from a backup or delete the transcript.',
+    { path: ref.path },
+  );
+}
+
+const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 function eventConflict(sessionId: string, seqs: number[], why: string): AppError {
   const range = seqs.length === 1 ? `Event ${seqs[0]}` : `Events ${Math.min(...seqs)}..${Math.max(...seqs)}`;

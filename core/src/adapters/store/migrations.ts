@@ -80,6 +80,75 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX usage_user_at ON usage (user_id, at);
     `,
   },
+  {
+    version: 3,
+    name: 'user profiles, open messages, runner pool, transcripts',
+    // users is rebuilt (the SQLite way to add NOT NULL columns whose value comes from another
+    // column): rows written before keep their data, with no photo, no locale, no answers and
+    // lastSeenAt = createdAt. Nothing references users, so dropping the old table is safe.
+    sql: `
+      CREATE TABLE users_v3 (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        email TEXT,
+        photo_url TEXT,
+        locale TEXT,
+        onboarding TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(onboarding) AND json_type(onboarding) = 'object'),
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO users_v3 (id, name, email, photo_url, locale, onboarding, created_at, last_seen_at)
+        SELECT id, name, email, NULL, NULL, '{}', created_at, created_at FROM users;
+      DROP TABLE users;
+      ALTER TABLE users_v3 RENAME TO users;
+
+      -- listOpenMessages: a user's pending and running messages across sessions, oldest first.
+      CREATE INDEX messages_owner_open ON messages (owner_id, created_at)
+        WHERE status IN ('pending', 'running');
+
+      -- epoch: +1 at each take-over; a placement is counted on its runner while their epochs match.
+      CREATE TABLE runners (
+        id TEXT PRIMARY KEY,
+        ws_url TEXT NOT NULL,
+        capacity INTEGER NOT NULL CHECK (capacity >= 1),
+        placed_users INTEGER NOT NULL CHECK (placed_users >= 0),
+        active_sessions INTEGER NOT NULL CHECK (active_sessions >= 0),
+        started_at INTEGER NOT NULL,
+        heartbeat_at INTEGER NOT NULL,
+        lease_until INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('up', 'down')),
+        epoch INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+
+      -- No foreign key to runners, as for owners: the Firestore adapter cannot enforce one.
+      CREATE TABLE placements (
+        user_id TEXT PRIMARY KEY,
+        runner_id TEXT NOT NULL,
+        placed_at INTEGER NOT NULL,
+        runner_epoch INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX placements_runner ON placements (runner_id, user_id);
+
+      -- One row per transcript (subpath '' is the main one), one row per entry; seq (the rowid)
+      -- is the append order. A uuid is stored at most once per transcript.
+      CREATE TABLE transcripts (
+        id INTEGER PRIMARY KEY,
+        owner_id TEXT NOT NULL,
+        project_key TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        subpath TEXT NOT NULL,
+        UNIQUE (owner_id, project_key, session_id, subpath)
+      ) STRICT;
+      CREATE TABLE transcript_entries (
+        seq INTEGER PRIMARY KEY,
+        transcript_id INTEGER NOT NULL REFERENCES transcripts (id) ON DELETE CASCADE,
+        uuid TEXT,
+        entry TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX transcript_entries_order ON transcript_entries (transcript_id, seq);
+      CREATE UNIQUE INDEX transcript_entries_uuid ON transcript_entries (transcript_id, uuid) WHERE uuid IS NOT NULL;
+    `,
+  },
 ];
 
 /**

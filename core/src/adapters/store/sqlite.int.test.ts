@@ -71,7 +71,8 @@ describe('SqliteStore', () => {
 
   it('keeps data across close and reopen', async () => {
     const first = openStore();
-    await first.upsertUser({ id: 'u1', name: 'Lee', email: null, createdAt: 1 });
+    await first.recordSighting({ id: 'u1', name: 'Lee', email: null, photoUrl: null, now: 1 });
+    await first.updateUserSettings('u1', { locale: 'ko', onboarding: { role: 'analyst' } });
     const session = await first.createSession({ id: 's1', ownerId: 'u1', title: 't', context: 'workspace', now: 10 });
     const { message } = await first.insertMessage({
       id: 'm1',
@@ -86,7 +87,16 @@ describe('SqliteStore', () => {
     await first.close();
 
     const second = openStore();
-    expect(await second.getUser('u1')).toEqual({ id: 'u1', name: 'Lee', email: null, createdAt: 1 });
+    expect(await second.getUser('u1')).toEqual({
+      id: 'u1',
+      name: 'Lee',
+      email: null,
+      photoUrl: null,
+      locale: 'ko',
+      onboarding: { role: 'analyst' },
+      createdAt: 1,
+      lastSeenAt: 1,
+    });
     expect(await second.getSession('u1', 's1')).toEqual({ ...session, updatedAt: 20 });
     expect(await second.listMessages('s1')).toEqual([message]);
     expect(await second.listEvents('s1', -1)).toEqual([event]);
@@ -97,7 +107,7 @@ describe('SqliteStore', () => {
     applyMigrations(db, migrations.slice(0, 1));
     db.prepare('INSERT INTO users (id, name, email, created_at) VALUES (?, ?, ?, ?)').run('u1', 'Lee', null, 1);
     const store = openStore();
-    expect(await store.getUser('u1')).toEqual({ id: 'u1', name: 'Lee', email: null, createdAt: 1 });
+    expect(await store.getUser('u1')).toMatchObject({ id: 'u1', name: 'Lee', email: null, createdAt: 1 });
     await store.recordUsage({
       id: 'r1',
       userId: 'u1',
@@ -113,6 +123,57 @@ describe('SqliteStore', () => {
     expect(await store.usageSince('u1', 0)).toMatchObject({ costUsd: 0.5, responses: 1 });
     const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
     expect(versions).toEqual(migrations.map((m) => m.version));
+  });
+
+  it('upgrades a file written before user profiles: users keep their data and get the defaults', async () => {
+    const db = openRaw();
+    applyMigrations(db, migrations.slice(0, 2));
+    const insertUser = db.prepare('INSERT INTO users (id, name, email, created_at) VALUES (?, ?, ?, ?)');
+    insertUser.run('u1', 'Lee', null, 1000);
+    insertUser.run('u2', '김민지', 'minji@example.com', 2000);
+    db.prepare(
+      `INSERT INTO sessions (id, owner_id, title, context, claude_session_id, created_at, updated_at)
+       VALUES ('s1', 'u2', 't', 'workspace', NULL, 10, 10)`,
+    ).run();
+    db.prepare(
+      `INSERT INTO messages (id, session_id, owner_id, client_message_id, text, status, created_at)
+       VALUES ('m1', 's1', 'u2', 'c1', 'hello', 'running', 20)`,
+    ).run();
+
+    const store = openStore();
+    expect(await store.getUser('u1')).toStrictEqual({
+      id: 'u1',
+      name: 'Lee',
+      email: null,
+      photoUrl: null,
+      locale: null,
+      onboarding: {},
+      createdAt: 1000,
+      lastSeenAt: 1000,
+    });
+    expect(await store.getUser('u2')).toMatchObject({ name: '김민지', email: 'minji@example.com', lastSeenAt: 2000 });
+    // The upgraded table takes the new writes, and a sighting keeps the old createdAt.
+    expect(
+      await store.recordSighting({ id: 'u1', name: 'Lee S.', email: null, photoUrl: 'https://p/1.png', now: 5000 }),
+    ).toMatchObject({ name: 'Lee S.', photoUrl: 'https://p/1.png', createdAt: 1000, lastSeenAt: 5000 });
+    expect(await store.updateUserSettings('u1', { locale: 'en-US', onboarding: { goal: 'reports' } })).toMatchObject({
+      locale: 'en-US',
+      onboarding: { goal: 'reports' },
+    });
+    expect((await store.listOpenMessages('u2')).map((m) => m.id)).toEqual(['m1']);
+    const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+    expect(versions).toEqual(migrations.map((m) => m.version));
+  });
+
+  it('serves listOpenMessages from its partial index', async () => {
+    await openStore().close();
+    const plan = openRaw()
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT * FROM messages WHERE owner_id = ? AND status IN ('pending', 'running')
+         ORDER BY created_at ASC, rowid ASC`,
+      )
+      .all('u1') as { detail: string }[];
+    expect(plan.map((r) => r.detail).join('\n')).toMatch(/messages_owner_open/);
   });
 
   it('refuses to open a file migrated by a newer version', async () => {
@@ -145,7 +206,7 @@ describe('SqliteStore', () => {
 
   it('names the row when a stored event is corrupt', async () => {
     const store = openStore();
-    await store.upsertUser({ id: 'u1', name: 'Lee', email: null, createdAt: 1 });
+    await store.recordSighting({ id: 'u1', name: 'Lee', email: null, photoUrl: null, now: 1 });
     await store.createSession({ id: 's1', ownerId: 'u1', title: 't', context: 'workspace', now: 10 });
     openRaw()
       .prepare('INSERT INTO events (session_id, seq, type, message_id, at, payload) VALUES (?, ?, ?, ?, ?, ?)')

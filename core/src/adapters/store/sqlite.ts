@@ -1,11 +1,44 @@
 import { closeSync, openSync } from 'node:fs';
-import type { Message, MessageStatus, Session, SessionContext, User } from '@agent-platform/core/domain';
+import type {
+  Message,
+  MessageStatus,
+  OnboardingAnswers,
+  Placement,
+  RunnerRecord,
+  Session,
+  SessionContext,
+  User,
+} from '@agent-platform/core/domain';
 import { AppError } from '@agent-platform/core/errors';
-import type { NewMessage, NewSession, Store, UsageRecord, UsageTotals } from '@agent-platform/core/ports';
+import type {
+  NewMessage,
+  NewSession,
+  RunnerHeartbeat,
+  Store,
+  TranscriptEntry,
+  TranscriptKey,
+  UsageRecord,
+  UsageTotals,
+  UserSighting,
+} from '@agent-platform/core/ports';
 import { type SessionCursor, SessionEvent } from '@agent-platform/core/protocol';
 import Database from 'better-sqlite3';
-import { parseEventBatch, validateUsage } from './checks.js';
+import {
+  decodeTranscriptEntry,
+  type EncodedEntry,
+  encodeTranscriptEntries,
+  mergeUserSettings,
+  parseEventBatch,
+  validateHeartbeat,
+  validateRunnerId,
+  validateSighting,
+  validateTime,
+  validateTranscriptKey,
+  validateUsage,
+  validateUserId,
+} from './checks.js';
 import { applyMigrations } from './migrations.js';
+import { canTakeOver, heartbeatRecord, planPlacement, type StoredPlacement, type StoredRunner } from './pool.js';
 
 export interface SqliteStoreOptions {
   /** Path of the database file; created (with its folder's WAL side files) when missing. */
@@ -18,7 +51,37 @@ interface UserRow {
   id: string;
   name: string;
   email: string | null;
+  photo_url: string | null;
+  locale: string | null;
+  /** JSON object of answers by question id. */
+  onboarding: string;
   created_at: number;
+  last_seen_at: number;
+}
+
+interface RunnerRow {
+  id: string;
+  ws_url: string;
+  capacity: number;
+  placed_users: number;
+  active_sessions: number;
+  started_at: number;
+  heartbeat_at: number;
+  lease_until: number;
+  state: RunnerRecord['state'];
+  epoch: number;
+}
+
+interface PlacementRow {
+  user_id: string;
+  runner_id: string;
+  placed_at: number;
+  runner_epoch: number;
+}
+
+interface TranscriptEntryRow {
+  seq: number;
+  entry: string;
 }
 
 interface SessionRow {
@@ -69,7 +132,36 @@ interface EventRow {
   payload: string;
 }
 
-const toUser = (r: UserRow): User => ({ id: r.id, name: r.name, email: r.email, createdAt: r.created_at });
+const toUser = (r: UserRow): User => ({
+  id: r.id,
+  name: r.name,
+  email: r.email,
+  photoUrl: r.photo_url,
+  locale: r.locale,
+  onboarding: JSON.parse(r.onboarding) as OnboardingAnswers,
+  createdAt: r.created_at,
+  lastSeenAt: r.last_seen_at,
+});
+
+const toRunner = (r: RunnerRow): StoredRunner => ({
+  record: {
+    id: r.id,
+    wsUrl: r.ws_url,
+    capacity: r.capacity,
+    placedUsers: r.placed_users,
+    activeSessions: r.active_sessions,
+    startedAt: r.started_at,
+    heartbeatAt: r.heartbeat_at,
+    leaseUntil: r.lease_until,
+    state: r.state,
+  },
+  epoch: r.epoch,
+});
+
+const toPlacement = (r: PlacementRow): StoredPlacement => ({
+  placement: { userId: r.user_id, runnerId: r.runner_id, placedAt: r.placed_at },
+  runnerEpoch: r.runner_epoch,
+});
 
 const toSession = (r: SessionRow): Session => ({
   id: r.id,
@@ -131,11 +223,19 @@ export class SqliteStore implements Store {
 
     const db = this.db;
     this.stmt = {
-      upsertUser: db.prepare<[UserRow]>(
-        `INSERT INTO users (id, name, email, created_at) VALUES (@id, @name, @email, @created_at)
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email`,
+      // A repeat sighting refreshes what the provider owns; createdAt, locale and answers stay, and
+      // lastSeenAt never moves backwards.
+      recordSighting: db.prepare<[UserRow], UserRow>(
+        `INSERT INTO users (id, name, email, photo_url, locale, onboarding, created_at, last_seen_at)
+         VALUES (@id, @name, @email, @photo_url, @locale, @onboarding, @created_at, @last_seen_at)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, photo_url = excluded.photo_url,
+           last_seen_at = MAX(last_seen_at, excluded.last_seen_at)
+         RETURNING *`,
       ),
       getUser: db.prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?'),
+      setUserSettings: db.prepare<[string | null, string, string], UserRow>(
+        'UPDATE users SET locale = ?, onboarding = ? WHERE id = ? RETURNING *',
+      ),
 
       insertSession: db.prepare<[SessionRow]>(
         `INSERT INTO sessions (id, owner_id, title, context, claude_session_id, created_at, updated_at)
@@ -174,6 +274,65 @@ export class SqliteStore implements Store {
       setMessageStatus: db.prepare<[MessageStatus, string, string]>(
         'UPDATE messages SET status = ? WHERE session_id = ? AND id = ?',
       ),
+      // The status filter repeats the partial index's WHERE word for word, so the index serves it.
+      listOpenMessages: db.prepare<[string], MessageRow>(
+        `SELECT * FROM messages WHERE owner_id = ? AND status IN ('pending', 'running')
+         ORDER BY created_at ASC, rowid ASC`,
+      ),
+
+      getRunner: db.prepare<[string], RunnerRow>('SELECT * FROM runners WHERE id = ?'),
+      listRunners: db.prepare<[], RunnerRow>('SELECT * FROM runners ORDER BY id'),
+      putRunner: db.prepare<[RunnerRow]>(
+        `INSERT INTO runners (id, ws_url, capacity, placed_users, active_sessions, started_at, heartbeat_at, lease_until,
+           state, epoch)
+         VALUES (@id, @ws_url, @capacity, @placed_users, @active_sessions, @started_at, @heartbeat_at, @lease_until,
+           @state, @epoch)
+         ON CONFLICT (id) DO UPDATE SET ws_url = excluded.ws_url, capacity = excluded.capacity,
+           placed_users = excluded.placed_users, active_sessions = excluded.active_sessions,
+           started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at, lease_until = excluded.lease_until,
+           state = excluded.state, epoch = excluded.epoch`,
+      ),
+      setPlacedUsers: db.prepare<[number, string]>('UPDATE runners SET placed_users = ? WHERE id = ?'),
+      takeOverRunner: db.prepare<[string]>(
+        "UPDATE runners SET state = 'down', placed_users = 0, epoch = epoch + 1 WHERE id = ?",
+      ),
+      retireRunner: db.prepare<[number, string]>('UPDATE runners SET lease_until = MIN(lease_until, ?) WHERE id = ?'),
+      getPlacement: db.prepare<[string], PlacementRow>('SELECT * FROM placements WHERE user_id = ?'),
+      listPlacements: db.prepare<[string], PlacementRow>(
+        'SELECT * FROM placements WHERE runner_id = ? ORDER BY user_id',
+      ),
+      putPlacement: db.prepare<[PlacementRow]>(
+        `INSERT INTO placements (user_id, runner_id, placed_at, runner_epoch)
+         VALUES (@user_id, @runner_id, @placed_at, @runner_epoch)
+         ON CONFLICT (user_id) DO UPDATE SET runner_id = excluded.runner_id, placed_at = excluded.placed_at,
+           runner_epoch = excluded.runner_epoch`,
+      ),
+
+      getTranscriptId: db
+        .prepare<[string, string, string, string], number>(
+          'SELECT id FROM transcripts WHERE owner_id = ? AND project_key = ? AND session_id = ? AND subpath = ?',
+        )
+        .pluck(),
+      insertTranscript: db
+        .prepare<[string, string, string, string], number>(
+          `INSERT INTO transcripts (owner_id, project_key, session_id, subpath) VALUES (?, ?, ?, ?)
+           ON CONFLICT (owner_id, project_key, session_id, subpath) DO UPDATE SET id = id RETURNING id`,
+        )
+        .pluck(),
+      // DO NOTHING on a stored uuid: a retried append keeps the first copy, in its first place.
+      insertTranscriptEntry: db.prepare<[number, string | null, string]>(
+        'INSERT INTO transcript_entries (transcript_id, uuid, entry) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+      ),
+      loadTranscript: db.prepare<[number], TranscriptEntryRow>(
+        'SELECT seq, entry FROM transcript_entries WHERE transcript_id = ? ORDER BY seq',
+      ),
+      listTranscriptSubpaths: db
+        .prepare<[string, string, string], string>(
+          `SELECT subpath FROM transcripts t WHERE owner_id = ? AND project_key = ? AND session_id = ? AND subpath != ''
+             AND EXISTS (SELECT 1 FROM transcript_entries e WHERE e.transcript_id = t.id)
+           ORDER BY subpath`,
+        )
+        .pluck(),
 
       insertEvent: db.prepare<[string, number, string, string | null, number, string]>(
         'INSERT INTO events (session_id, seq, type, message_id, at, payload) VALUES (?, ?, ?, ?, ?, ?)',
@@ -247,19 +406,81 @@ export class SqliteStore implements Store {
           }
         }
       }),
+      updateUserSettings: db.transaction(
+        (id: string, patch: Parameters<Store['updateUserSettings']>[1]): User | null => {
+          const row = this.stmt.getUser.get(id);
+          if (!row) return null;
+          const next = mergeUserSettings(toUser(row), patch);
+          const updated = this.stmt.setUserSettings.get(next.locale, JSON.stringify(next.onboarding), id);
+          if (!updated) throw new Error(`User ${id} was read but cannot be updated.`);
+          return toUser(updated);
+        },
+      ),
+      heartbeatRunner: db.transaction((h: RunnerHeartbeat): RunnerRecord => {
+        const stored = this.stmt.getRunner.get(h.id);
+        const before = stored ? toRunner(stored) : null;
+        const record = heartbeatRecord(before?.record ?? null, h);
+        this.stmt.putRunner.run(toRunnerRow({ record, epoch: before?.epoch ?? 0 }));
+        return record;
+      }),
+      placeUser: db.transaction(
+        (userId: string, now: number): { runner: RunnerRecord; previousRunnerId: string | null } => {
+          const current = this.stmt.getPlacement.get(userId);
+          const runners = this.stmt.listRunners.all().map(toRunner);
+          const plan = planPlacement(userId, now, current ? toPlacement(current) : null, runners);
+          for (const r of plan.changed) this.stmt.setPlacedUsers.run(r.placedUsers, r.id);
+          if (plan.placement !== null) {
+            const { placement: p, runnerEpoch } = plan.placement;
+            this.stmt.putPlacement.run({
+              user_id: p.userId,
+              runner_id: p.runnerId,
+              placed_at: p.placedAt,
+              runner_epoch: runnerEpoch,
+            });
+          }
+          return { runner: plan.runner, previousRunnerId: plan.previousRunnerId };
+        },
+      ),
+      takeOverRunner: db.transaction((runnerId: string, now: number): boolean => {
+        const row = this.stmt.getRunner.get(runnerId);
+        if (!row || !canTakeOver(toRunner(row).record, now)) return false;
+        this.stmt.takeOverRunner.run(runnerId);
+        return true;
+      }),
+      appendTranscript: db.transaction((key: Required<TranscriptKey>, entries: EncodedEntry[]): void => {
+        const transcriptId = this.stmt.insertTranscript.get(key.ownerId, key.projectKey, key.sessionId, key.subpath);
+        if (transcriptId === undefined) throw new Error('appendTranscript: the transcript row was not returned.');
+        for (const e of entries) this.stmt.insertTranscriptEntry.run(transcriptId, e.uuid, e.json);
+      }),
     };
   }
 
-  async upsertUser(user: User): Promise<User> {
-    this.stmt.upsertUser.run({ id: user.id, name: user.name, email: user.email, created_at: user.createdAt });
-    const row = this.stmt.getUser.get(user.id);
-    if (!row) throw new Error(`User ${user.id} was written but cannot be read back.`);
+  async recordSighting(s: UserSighting): Promise<User> {
+    validateSighting(s);
+    const row = this.stmt.recordSighting.get({
+      id: s.id,
+      name: s.name,
+      email: s.email,
+      photo_url: s.photoUrl,
+      locale: null,
+      onboarding: '{}',
+      created_at: s.now,
+      last_seen_at: s.now,
+    });
+    if (!row) throw new Error(`User ${s.id} was written but not returned.`);
     return toUser(row);
   }
 
   async getUser(id: string): Promise<User | null> {
     const row = this.stmt.getUser.get(id);
     return row ? toUser(row) : null;
+  }
+
+  async updateUserSettings(
+    id: string,
+    patch: { locale?: string | null | undefined; onboarding?: OnboardingAnswers | undefined },
+  ): Promise<User | null> {
+    return this.tx.updateUserSettings.immediate(id, patch);
   }
 
   async createSession(s: NewSession): Promise<Session> {
@@ -334,6 +555,10 @@ export class SqliteStore implements Store {
     }
   }
 
+  async listOpenMessages(ownerId: string): Promise<Message[]> {
+    return this.stmt.listOpenMessages.all(ownerId).map(toMessage);
+  }
+
   async appendEvents(events: SessionEvent[]): Promise<void> {
     if (events.length === 0) return;
     const parsed = parseEventBatch(events);
@@ -384,10 +609,83 @@ export class SqliteStore implements Store {
     };
   }
 
+  async heartbeatRunner(h: RunnerHeartbeat): Promise<RunnerRecord> {
+    validateHeartbeat(h);
+    return this.tx.heartbeatRunner.immediate(h);
+  }
+
+  async listRunners(): Promise<RunnerRecord[]> {
+    return this.stmt.listRunners.all().map((r) => toRunner(r).record);
+  }
+
+  async placeUser(userId: string, now: number): Promise<{ runner: RunnerRecord; previousRunnerId: string | null }> {
+    validateUserId('placeUser', userId);
+    validateTime('placeUser', 'now', now);
+    return this.tx.placeUser.immediate(userId, now);
+  }
+
+  async getPlacement(userId: string): Promise<Placement | null> {
+    const row = this.stmt.getPlacement.get(userId);
+    return row ? toPlacement(row).placement : null;
+  }
+
+  async listPlacements(runnerId: string): Promise<Placement[]> {
+    return this.stmt.listPlacements.all(runnerId).map((r) => toPlacement(r).placement);
+  }
+
+  async takeOverRunner(runnerId: string, now: number): Promise<boolean> {
+    validateTime('takeOverRunner', 'now', now);
+    return this.tx.takeOverRunner.immediate(runnerId, now);
+  }
+
+  /**
+   * Ends the lease now and leaves the state up, so that exactly one peer's takeOverRunner claims the
+   * runner (and counts its users off) as it would for a silent one. An unknown runner is a no-op.
+   */
+  async retireRunner(runnerId: string, now: number): Promise<void> {
+    validateRunnerId('retireRunner', runnerId);
+    validateTime('retireRunner', 'now', now);
+    this.stmt.retireRunner.run(now, runnerId);
+  }
+
+  async appendTranscript(key: TranscriptKey, entries: TranscriptEntry[]): Promise<void> {
+    validateTranscriptKey('appendTranscript', key);
+    const encoded = encodeTranscriptEntries(entries);
+    if (encoded.length === 0) return;
+    this.tx.appendTranscript.immediate({ ...key, subpath: key.subpath ?? '' }, encoded);
+  }
+
+  async loadTranscript(key: TranscriptKey): Promise<TranscriptEntry[] | null> {
+    validateTranscriptKey('loadTranscript', key);
+    const id = this.stmt.getTranscriptId.get(key.ownerId, key.projectKey, key.sessionId, key.subpath ?? '');
+    if (id === undefined) return null;
+    const rows = this.stmt.loadTranscript.all(id);
+    if (rows.length === 0) return null;
+    return rows.map((r) => decodeTranscriptEntry(r.entry, `${r.seq} (row of transcript_entries)`));
+  }
+
+  async listTranscriptSubpaths(key: Omit<TranscriptKey, 'subpath'>): Promise<string[]> {
+    validateTranscriptKey('listTranscriptSubpaths', key);
+    return this.stmt.listTranscriptSubpaths.all(key.ownerId, key.projectKey, key.sessionId);
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 }
+
+const toRunnerRow = ({ record: r, epoch }: StoredRunner): RunnerRow => ({
+  id: r.id,
+  ws_url: r.wsUrl,
+  capacity: r.capacity,
+  placed_users: r.placedUsers,
+  active_sessions: r.activeSessions,
+  started_at: r.startedAt,
+  heartbeat_at: r.heartbeatAt,
+  lease_until: r.leaseUntil,
+  state: r.state,
+  epoch,
+});
 
 function parseEventRow(row: EventRow): SessionEvent {
   let json: unknown;
