@@ -24,6 +24,8 @@ export const ErrorStatus = {
   TURN_FAILED: 502,
   /** No runner of the pool is healthy and has room (the job stays queued; try again shortly). */
   NO_RUNNER: 503,
+  /** The store or the bus failed for a moment; the work is kept and tried again. */
+  TEMPORARILY_UNAVAILABLE: 503,
   /** The model proxy could not reach the upstream model API. */
   MODEL_UPSTREAM_UNREACHABLE: 502,
   UNKNOWN_FRAME: 400,

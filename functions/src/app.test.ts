@@ -388,3 +388,60 @@ describe('messages', () => {
     expect(envelope(res.body).code).toBe('NOT_FOUND');
   });
 });
+
+describe('the runner pool', () => {
+  // The API as the cloud composes it: placement from the Store's runner registry.
+  const withPool = () =>
+    createApi({
+      store,
+      bus,
+      auth,
+      clock: { now: () => now },
+      info: { version: 't', modelConfigured: true, sandbox: 'docker', auth: { kind: 'local' } },
+      placement: {
+        place: async (userId) => {
+          const { runner } = await store.placeUser(userId, now);
+          return { runnerId: runner.id, wsUrl: runner.wsUrl };
+        },
+      },
+      log: () => {},
+    });
+  const poolCall = async (method: string, url: string, body?: unknown) => {
+    const res = await withPool().request(url, {
+      method,
+      headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  const beat = (id: string) =>
+    store.heartbeatRunner({ id, wsUrl: `ws://127.0.0.1:9/${id}`, capacity: 5, activeSessions: 0, now, leaseMs: 60_000 });
+
+  it('sends the browser to its runner and addresses the jobs to it', async () => {
+    await beat('runner-a');
+    const me = await poolCall('GET', '/api/me');
+    expect(me.body.wsUrl).toBe('ws://127.0.0.1:9/runner-a');
+    const sessionId = (await poolCall('POST', '/api/sessions', {})).body.session.id as string;
+    const posted = await poolCall('POST', `/api/sessions/${sessionId}/messages`, { clientMessageId: 'p1', text: 'hi' });
+    expect(posted.status).toBe(202);
+    const [job] = await waitForJobs(1);
+    expect(job?.attributes).toMatchObject({ type: 'chat.turn', runner: 'runner-a' });
+  });
+
+  it('keeps a message no runner can take as failed, and Retry sends it once one can', async () => {
+    const sessionId = (await poolCall('POST', '/api/sessions', {})).body.session.id as string;
+    const posted = await poolCall('POST', `/api/sessions/${sessionId}/messages`, { clientMessageId: 'p2', text: 'hi' });
+    expect(posted.status).toBe(503);
+    expect(envelope(posted.body).code).toBe('NO_RUNNER');
+    const [stored] = await store.listMessages(sessionId);
+    expect(stored).toMatchObject({ text: 'hi', status: 'failed' });
+    expect(jobs).toHaveLength(0);
+
+    await beat('runner-b');
+    const retried = await poolCall('POST', `/api/sessions/${sessionId}/messages/${stored?.id}/retry`);
+    expect(retried.status).toBe(202);
+    const [job] = await waitForJobs(1);
+    expect(job?.data).toMatchObject({ messageId: stored?.id });
+    expect(job?.attributes.runner).toBe('runner-b');
+  });
+});

@@ -129,7 +129,15 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   // Placed after the message is stored: a runner that takes the user over later finds it among the
   // open messages even if this job went to a runner that has just died.
   const publishTurn = async (ownerId: string, sessionId: string, messageId: string): Promise<void> => {
-    const runnerId = deps.placement ? (await deps.placement.place(ownerId)).runnerId : undefined;
+    let runnerId: string | undefined;
+    try {
+      runnerId = deps.placement ? (await deps.placement.place(ownerId)).runnerId : undefined;
+    } catch (e) {
+      // No runner can take it now: the message stays stored as failed, so the browser's Retry sends
+      // it again once one can.
+      if (e instanceof AppError && e.code === 'NO_RUNNER') await store.setMessageStatus(sessionId, messageId, 'failed');
+      throw e;
+    }
     await publishChatTurn(bus, { sessionId, ownerId, messageId }, runnerId);
   };
 

@@ -26,8 +26,8 @@ beforeAll(async () => {
   shape = await startCloudShape({
     runners: 2,
     runnerEnv: { ...modelEnv(model.url), SANDBOX: 'host', LOG_LEVEL: 'info' },
-    heartbeatMs: 500,
-    leaseMs: 2000,
+    heartbeatMs: 1000,
+    leaseMs: 4000,
     onOutput: process.env.DEBUG_SHAPE ? (who, line) => console.log(`[${who}] ${line}`) : undefined,
   });
 }, 240_000);
@@ -37,7 +37,11 @@ afterAll(async () => {
   await model?.close();
 }, 60_000);
 
-afterEach(() => {
+afterEach((ctx) => {
+  // A failed test shows what the processes said (they are separate processes: their logs are not in ours).
+  if (ctx.task.result?.state === 'fail') {
+    for (const r of shape.runners) console.error(`--- ${r.id} ---\n${r.output().slice(-6000)}`);
+  }
   const failures = [...model.failures];
   model.reset();
   expect(failures).toEqual([]);

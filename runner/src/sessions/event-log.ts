@@ -3,6 +3,13 @@ import type { SessionEvent, SessionEventDraft } from '@agent-platform/core/proto
 
 export type EventListener = (event: SessionEvent) => void;
 
+/** Something the people watching a session should know now but that is not part of its history. */
+export interface SessionNotice {
+  code: string;
+  message: string;
+}
+export type NoticeListener = (notice: SessionNotice) => void;
+
 /**
  * Numbers a session's events, stores them, then fans them out to live subscribers. The runner that
  * owns a session is its only writer, so the next seq is kept in memory (loaded once from the store).
@@ -10,6 +17,7 @@ export type EventListener = (event: SessionEvent) => void;
 export class EventLog {
   private readonly nextSeq = new Map<string, number>();
   private readonly listeners = new Map<string, Set<EventListener>>();
+  private readonly noticeListeners = new Map<string, Set<NoticeListener>>();
   /** Appends are chained per session so that seqs are stored in order even across awaits. */
   private readonly tails = new Map<string, Promise<unknown>>();
 
@@ -28,18 +36,22 @@ export class EventLog {
     return run;
   }
 
-  /** Live events of a session; returns the function that stops listening. */
-  listen(sessionId: string, listener: EventListener): () => void {
-    let set = this.listeners.get(sessionId);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(sessionId, set);
-    }
-    set.add(listener);
+  /** Live events of a session (and its notices, when asked); returns the function that stops listening. */
+  listen(sessionId: string, listener: EventListener, onNotice?: NoticeListener): () => void {
+    const stopEvents = subscribe(this.listeners, sessionId, listener);
+    const stopNotices = onNotice ? subscribe(this.noticeListeners, sessionId, onNotice) : () => {};
     return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.listeners.get(sessionId) === set) this.listeners.delete(sessionId);
+      stopEvents();
+      stopNotices();
     };
+  }
+
+  /**
+   * Tells the session's live subscribers something that cannot be stored: above all that the store
+   * itself failed (the turn will be tried again), which no stored event could say.
+   */
+  notice(sessionId: string, notice: SessionNotice): void {
+    for (const l of this.noticeListeners.get(sessionId) ?? []) l(notice);
   }
 
   private async write(sessionId: string, drafts: SessionEventDraft[]): Promise<SessionEvent[]> {
@@ -48,11 +60,31 @@ export class EventLog {
     if (seq === undefined) seq = (await this.store.lastEventSeq(sessionId)) + 1;
     const at = this.clock.now();
     const events = drafts.map((d, i) => ({ ...d, v: 1, sessionId, seq: seq + i, at }) as SessionEvent);
-    await this.store.appendEvents(events);
+    try {
+      await this.store.appendEvents(events);
+    } catch (e) {
+      // Maybe another runner wrote this session meanwhile (a takeover): read the last seq again next time.
+      this.nextSeq.delete(sessionId);
+      throw e;
+    }
     this.nextSeq.set(sessionId, seq + events.length);
     for (const e of events) {
       for (const l of this.listeners.get(sessionId) ?? []) l(e);
     }
     return events;
   }
+}
+
+function subscribe<L>(map: Map<string, Set<L>>, key: string, listener: L): () => void {
+  let set = map.get(key);
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
+  set.add(listener);
+  const own = set;
+  return () => {
+    own.delete(listener);
+    if (own.size === 0 && map.get(key) === own) map.delete(key);
+  };
 }

@@ -115,7 +115,17 @@ export class SessionManager {
   runTurn(job: ChatTurnJob): Promise<void> {
     const running = this.inFlight.get(job.messageId);
     if (running) return running;
-    const turn = this.turn(job).finally(() => this.inFlight.delete(job.messageId));
+    const turn = this.turn(job)
+      .catch((e: unknown) => {
+        // An infrastructure fault (the store or the bus failing): the job is delivered again, and the
+        // people watching hear it now, since no event can be stored.
+        this.o.events.notice(job.sessionId, {
+          code: 'TEMPORARILY_UNAVAILABLE',
+          message: 'Saving this conversation failed for a moment. Your message is kept and will be tried again shortly.',
+        });
+        throw e;
+      })
+      .finally(() => this.inFlight.delete(job.messageId));
     this.inFlight.set(job.messageId, turn);
     return turn;
   }

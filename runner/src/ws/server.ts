@@ -154,7 +154,11 @@ export function attachWebSocket(o: WsOptions): { close: () => Promise<void>; wss
       last = e.seq;
       send(c, { v: 1, type: 'event', event: e });
     };
-    const stop = o.events.listen(sessionId, (e) => (buffer ? buffer.push(e) : deliver(e)));
+    const stop = o.events.listen(
+      sessionId,
+      (e) => (buffer ? buffer.push(e) : deliver(e)),
+      (n) => sendError(c, n.code, n.message, sessionId),
+    );
     c.subs.set(sessionId, stop);
     let stored: SessionEvent[];
     try {

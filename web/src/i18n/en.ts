@@ -186,6 +186,8 @@ export const en = {
       PAYLOAD_TOO_LARGE: 'The message is too long. Shorten it or split it into parts.',
       MODEL_NOT_CONFIGURED: 'No AI model is configured on the server.',
       SANDBOX_UNAVAILABLE: 'Your workspace could not be started.',
+      TEMPORARILY_UNAVAILABLE: 'Saving failed for a moment. Your message is kept and will be tried again.',
+      NO_RUNNER: 'No workspace server is free right now. Your message is kept; try again in a minute.',
       SESSION_NOT_FOUND: 'This session does not exist.',
       INTERNAL: 'The server had an internal error.',
     } as Partial<Record<string, string>>,

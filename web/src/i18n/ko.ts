@@ -180,6 +180,8 @@ export const ko: Messages = {
       PAYLOAD_TOO_LARGE: '메시지가 너무 깁니다. 줄이거나 여러 번에 나누어 보내세요.',
       MODEL_NOT_CONFIGURED: '서버에 AI 모델이 설정되지 않았습니다.',
       SANDBOX_UNAVAILABLE: '작업 공간을 시작하지 못했습니다.',
+      TEMPORARILY_UNAVAILABLE: '잠시 저장하지 못했습니다. 메시지는 보관되어 있으며 곧 다시 시도합니다.',
+      NO_RUNNER: '지금은 작업 서버에 여유가 없습니다. 메시지는 보관되어 있으니 잠시 후 다시 시도하세요.',
       SESSION_NOT_FOUND: '이 세션이 없습니다.',
       INTERNAL: '서버 내부 오류가 발생했습니다.',
     },

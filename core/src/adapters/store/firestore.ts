@@ -815,6 +815,25 @@ export class FirestoreStore implements Store {
   async heartbeatRunner(h: RunnerHeartbeat): Promise<RunnerRecord> {
     validateHeartbeat(h);
     const ref = this.runners().doc(docId(h.id));
+    // The usual heartbeat (a runner that is up) writes its own fields without a transaction: a
+    // transaction here would contend with every placement that reads the runners, and a heartbeat
+    // held back by contention can end a healthy runner's lease. A runner that is new or back from
+    // down goes through the transaction, which sets its state and counters.
+    const seen = await ref.get();
+    if (seen.exists) {
+      const before = toStoredRunner(data<RunnerDoc>(seen));
+      if (before.record.state === 'up') {
+        const record = heartbeatRecord(before.record, h);
+        await ref.update({
+          wsUrl: record.wsUrl,
+          capacity: record.capacity,
+          activeSessions: record.activeSessions,
+          heartbeatAt: record.heartbeatAt,
+          leaseUntil: record.leaseUntil,
+        });
+        return record;
+      }
+    }
     return this.db.runTransaction(
       async (tx) => {
         const snap = await tx.get(ref);
