@@ -64,7 +64,16 @@ export async function startCloudRunner(
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ code: 'NOT_FOUND', message: 'A runner serves only /ws and /healthz.' }));
   });
-  const ws = attachWebSocket({ server, auth, store, events: engine.events, log });
+  // Placement is known once the presence exists; until then (start-up) nobody is admitted.
+  let presence: RunnerPresence | undefined;
+  const ws = attachWebSocket({
+    server,
+    auth,
+    store,
+    events: engine.events,
+    log,
+    admits: async (userId) => (presence ? presence.serves(userId) : false),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -73,7 +82,7 @@ export async function startCloudRunner(
   const url = `http://${config.host}:${port}`;
   const wsUrl = pool.wsUrl ?? `ws://${config.host}:${port}/ws`;
 
-  const presence = new RunnerPresence({
+  presence = new RunnerPresence({
     store,
     bus,
     clock,
@@ -91,7 +100,7 @@ export async function startCloudRunner(
     subscription: `${Topics.runnerJobs}-${pool.runnerId}`,
     sessions: engine.sessions,
     log,
-    serves: (userId) => presence.serves(userId),
+    serves: (userId) => (presence as RunnerPresence).serves(userId),
   });
   log.info('runner up', { runnerId: pool.runnerId, url, wsUrl });
 

@@ -7,6 +7,7 @@
  */
 import type { MeResponse, RestoreSessionResponse, SessionEvent } from '@agent-platform/core/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { type CloudShape, startCloudShape } from '../fixtures/cloud-shape.js';
 import { modelEnv } from '../fixtures/platform.js';
 import { PlatformClient } from '../fixtures/platform-client.js';
@@ -87,6 +88,14 @@ describe('the runner pool', () => {
     expect(urls.some((u) => meB.wsUrl.startsWith(u))).toBe(true);
     expect(meA.wsUrl).not.toBe(meB.wsUrl);
     expect(meA.user).toMatchObject({ name: 'Minji Kim', email: 'minji@example.com' });
+
+    // A runner that does not serve the user sends them away (4410) instead of following their sessions.
+    const wrong = new WebSocket(meB.wsUrl);
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      wrong.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
+    wrong.on('open', () => wrong.send(JSON.stringify({ v: 1, type: 'auth', credential: a.credential })));
+    expect(await closed).toEqual({ code: 4410, reason: 'RUNNER_MOVED' });
 
     // Each user's turn runs on their runner and streams over that runner's WebSocket.
     for (const [client, info, text] of [

@@ -59,4 +59,6 @@ export type ServerFrame = z.infer<typeof ServerFrame>;
 export const WsCloseCode = {
   unauthenticated: 4401,
   authTimeout: 4408,
+  /** This runner does not serve the user (they were placed elsewhere): ask GET /api/me for the right one. */
+  moved: 4410,
 } as const;

@@ -19,6 +19,12 @@ export interface WsOptions {
   store: Store;
   events: EventLog;
   log: Logger;
+  /**
+   * In the runner pool: whether this runner serves the user. A user placed elsewhere is sent away
+   * (close 4410) so the browser asks the API for its runner, instead of following a conversation
+   * here that another runner is writing.
+   */
+  admits?: ((userId: string) => Promise<boolean>) | undefined;
   /** A connection that has not authenticated by then is closed. Default 10 s. */
   authTimeoutMs?: number;
   /** Sessions one connection may follow at once. Default 20. */
@@ -119,6 +125,9 @@ export function attachWebSocket(o: WsOptions): { close: () => Promise<void>; wss
         }
         // The close reason is the error code, so the browser knows whether a fresh token will do.
         if (!result.ok) return void conn.ws.close(WsCloseCode.unauthenticated, authRefusalCode[result.reason]);
+        if (o.admits && !(await o.admits(result.principal.userId))) {
+          return void conn.ws.close(WsCloseCode.moved, 'RUNNER_MOVED');
+        }
         conn.principal = result.principal;
         clearTimeout(authTimer);
         return send(conn, { v: 1, type: 'ready', userId: result.principal.userId });

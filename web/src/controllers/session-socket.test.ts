@@ -226,6 +226,19 @@ describe('SessionSocket', () => {
     expect(t.urls.mock.calls.at(-1)).toEqual([false]);
   });
 
+  it('asks where the runner is at once when the runner says the user was moved', async () => {
+    const t = setup();
+    const first = await t.start();
+    first.accept();
+    // A runner that no longer serves this user closes with 4410 right after the auth frame.
+    first.drop(4410, 'RUNNER_MOVED');
+    await flush(100);
+    expect(t.urls.mock.calls.map(([relocate]) => relocate)).toEqual([false, true]);
+    t.last().establish();
+    expect(t.socket.state).toBe('connected');
+    expect(t.refused).toEqual([]);
+  });
+
   it('asks again at the next try when asking failed', async () => {
     let calls = 0;
     const urls = vi.fn(async (relocate: boolean) => {

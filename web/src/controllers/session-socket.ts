@@ -220,7 +220,11 @@ export class SessionSocket implements ReactiveController {
         this.options.onUnauthenticated(code);
         return;
       }
-      if (!wasReady) this.failures++;
+      if (close.code === WsCloseCode.moved) {
+        // This runner no longer serves us: ask for the right one now rather than after failures.
+        this.failures = this.options.relocateAfterFailures ?? 3;
+        this.attempt = 0;
+      } else if (!wasReady) this.failures++;
       if (this.hostIsConnected && this.sessionId) this.scheduleReconnect();
       else this.setState('closed');
     };
