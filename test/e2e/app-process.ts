@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
@@ -46,6 +46,19 @@ export async function startApp(env: Record<string, string>, timeoutMs = 180_000)
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Builds the web app into web/dist with the same command `npm start` runs first (`npm run
+ * build:web`), for suites that serve web/dist themselves (the cloud shape's hosting server).
+ */
+export function buildWebApp(timeoutMs = 120_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('npm', ['run', 'build:web'], { cwd: repoRoot, timeout: timeoutMs }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`npm run build:web failed: ${error.message}\n${stdout}${stderr}`));
+      else resolve();
+    });
+  });
 }
 
 /** Debian's Chromium, headless, with the flags this machine's closed network needs. */
