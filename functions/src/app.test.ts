@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createMemoryBus } from '@agent-platform/core/bus/memory';
 import { Limits } from '@agent-platform/core/domain';
-import type { AuthResult, Bus, BusMessage, Store } from '@agent-platform/core/ports';
+import type { AuthResult, Bus, BusMessage, Principal, Store } from '@agent-platform/core/ports';
 import { type ChatTurnJob, ErrorEnvelope, MeResponse, Topics } from '@agent-platform/core/protocol';
 import { openSqliteStore } from '@agent-platform/core/store/sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApi, SIGHTING_INTERVAL_MS } from './app.js';
 import { LocalAuth } from './auth/local.js';
+import { createPlacement, RUNNER_CACHE_MS } from './cloud.js';
 
 let dir: string;
 let store: Store;
@@ -178,7 +179,116 @@ describe('auth', () => {
     expect(later.lastSeenAt).toBeGreaterThanOrEqual(first.lastSeenAt + SIGHTING_INTERVAL_MS);
     expect(later.createdAt).toBe(first.createdAt);
   });
+
+  describe('the sighting cache', () => {
+    let calls: Record<string, number>;
+    let principal: Principal;
+    let revoked: boolean;
+    let cachedApi: ReturnType<typeof createApi>;
+    beforeEach(() => {
+      const counted = counting(store);
+      calls = counted.calls;
+      principal = { userId: 'u1', name: 'Ann', email: 'ann@example.com', photoUrl: null };
+      revoked = false;
+      cachedApi = createApi({
+        store: counted.store,
+        bus,
+        // Asked on every request: a revocation is never cached.
+        auth: { verify: async () => (revoked ? { ok: false, reason: 'revoked' } : { ok: true, principal }) },
+        clock: { now: () => now },
+        info: { version: 't', modelConfigured: true, sandbox: 'host', auth: { kind: 'local' } },
+        sightingCacheEntries: 3,
+        log: () => {},
+      });
+    });
+    const get = async (url: string) => {
+      const res = await cachedApi.request(url, { headers: { authorization: 'Bearer t' } });
+      return { status: res.status, body: await res.json() };
+    };
+    const profileCalls = () => ({ getUser: calls.getUser ?? 0, recordSighting: calls.recordSighting ?? 0 });
+
+    it('reads and writes the profile once per interval, not on every request', async () => {
+      now = 10_000;
+      await get('/api/sessions');
+      expect(profileCalls()).toEqual({ getUser: 1, recordSighting: 1 });
+      now += SIGHTING_INTERVAL_MS - 1;
+      await get('/api/sessions');
+      await get('/api/sessions');
+      expect(profileCalls()).toEqual({ getUser: 1, recordSighting: 1 });
+      now += 1;
+      await get('/api/sessions');
+      expect(profileCalls()).toEqual({ getUser: 2, recordSighting: 2 });
+      expect((await store.getUser('u1'))?.lastSeenAt).toBe(now);
+    });
+
+    it('takes a sighting another instance recorded, without writing it again', async () => {
+      now = 10_000;
+      await store.recordSighting({ ...principal, id: 'u1', now: now - 1000 });
+      await get('/api/sessions');
+      expect(profileCalls()).toEqual({ getUser: 1, recordSighting: 0 });
+      now += SIGHTING_INTERVAL_MS - 1001;
+      await get('/api/sessions');
+      expect(profileCalls()).toEqual({ getUser: 1, recordSighting: 0 });
+      now += 1;
+      await get('/api/sessions');
+      expect(profileCalls()).toEqual({ getUser: 2, recordSighting: 1 });
+    });
+
+    it('records a profile changed at the provider at once', async () => {
+      await get('/api/sessions');
+      principal = { ...principal, name: 'Ann B.' };
+      await get('/api/sessions');
+      expect(profileCalls()).toEqual({ getUser: 2, recordSighting: 2 });
+      expect((await store.getUser('u1'))?.name).toBe('Ann B.');
+    });
+
+    it('still asks Auth on every request: a revoked credential is refused at once', async () => {
+      expect((await get('/api/sessions')).status).toBe(200);
+      revoked = true;
+      const res = await get('/api/sessions');
+      expect(res.status).toBe(401);
+      expect(envelope(res.body).code).toBe('AUTH_REVOKED');
+    });
+
+    it('answers /me with the stored profile, read when the cache spared the auth step', async () => {
+      await get('/api/me');
+      now += 1000;
+      await store.updateUserSettings('u1', { locale: 'ko' });
+      const me = await get('/api/me');
+      expect(me.body.user).toMatchObject({ id: 'u1', name: 'Ann', locale: 'ko' });
+      expect(profileCalls()).toEqual({ getUser: 2, recordSighting: 1 });
+    });
+
+    it('keeps the people seen most recently, up to its size', async () => {
+      const as = async (userId: string) => {
+        principal = { ...principal, userId };
+        await get('/api/sessions');
+      };
+      for (const id of ['a', 'b', 'c', 'a', 'd']) await as(id); // 'a' seen again: 'b' is the one forgotten
+      expect(profileCalls().getUser).toBe(4);
+      for (const id of ['a', 'c', 'd']) await as(id);
+      expect(profileCalls().getUser).toBe(4);
+      await as('b');
+      expect(profileCalls().getUser).toBe(5);
+    });
+  });
 });
+
+/** The store, with a count of the calls of each method (the real store answers them). */
+function counting(target: Store): { store: Store; calls: Record<string, number> } {
+  const calls: Record<string, number> = {};
+  const store = new Proxy(target, {
+    get(t, prop, receiver) {
+      const value: unknown = Reflect.get(t, prop, receiver);
+      if (typeof value !== 'function' || typeof prop !== 'string') return value;
+      return (...args: unknown[]) => {
+        calls[prop] = (calls[prop] ?? 0) + 1;
+        return value.apply(t, args);
+      };
+    },
+  });
+  return { store, calls };
+}
 
 describe('LocalAuth', () => {
   it('accepts its own credential until it expires, then answers expired', async () => {
@@ -390,32 +500,40 @@ describe('messages', () => {
 });
 
 describe('the runner pool', () => {
-  // The API as the cloud composes it: placement from the Store's runner registry.
-  const withPool = () =>
-    createApi({
-      store,
+  // The API as the cloud composes it: the cloud's placement over the Store's runner registry.
+  let pool: ReturnType<typeof createApi>;
+  let calls: Record<string, number>;
+  beforeEach(() => {
+    const counted = counting(store);
+    calls = counted.calls;
+    const clock = { now: () => now };
+    pool = createApi({
+      store: counted.store,
       bus,
       auth,
-      clock: { now: () => now },
+      clock,
       info: { version: 't', modelConfigured: true, sandbox: 'docker', auth: { kind: 'local' } },
-      placement: {
-        place: async (userId) => {
-          const { runner } = await store.placeUser(userId, now);
-          return { runnerId: runner.id, wsUrl: runner.wsUrl };
-        },
-      },
+      placement: createPlacement(counted.store, clock),
       log: () => {},
     });
+  });
   const poolCall = async (method: string, url: string, body?: unknown) => {
-    const res = await withPool().request(url, {
+    const res = await pool.request(url, {
       method,
       headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: res.status, body: await res.json() };
   };
+  const leaseMs = 60_000;
   const beat = (id: string) =>
-    store.heartbeatRunner({ id, wsUrl: `ws://127.0.0.1:9/${id}`, capacity: 5, activeSessions: 0, now, leaseMs: 60_000 });
+    store.heartbeatRunner({ id, wsUrl: `ws://127.0.0.1:9/${id}`, capacity: 5, activeSessions: 0, now, leaseMs });
+  const post = async (sessionId: string, clientMessageId: string) => {
+    const before = jobs.length;
+    const res = await poolCall('POST', `/api/sessions/${sessionId}/messages`, { clientMessageId, text: 'hi' });
+    expect(res.status).toBe(202);
+    return (await waitForJobs(before + 1))[before]?.attributes.runner;
+  };
 
   it('sends the browser to its runner and addresses the jobs to it', async () => {
     await beat('runner-a');
@@ -443,5 +561,49 @@ describe('the runner pool', () => {
     const [job] = await waitForJobs(1);
     expect(job?.data).toMatchObject({ messageId: stored?.id });
     expect(job?.attributes.runner).toBe('runner-b');
+  });
+
+  it('keeps a user on a healthy runner without placeUser, and places one with no placement', async () => {
+    await beat('runner-a');
+    const sessionId = (await poolCall('POST', '/api/sessions', {})).body.session.id as string;
+    expect(await post(sessionId, 'f1')).toBe('runner-a');
+    expect(calls.placeUser).toBe(1);
+    await beat('runner-b');
+    now += 500;
+    expect(await post(sessionId, 'f2')).toBe('runner-a');
+    expect(await post(sessionId, 'f3')).toBe('runner-a');
+    expect(calls.placeUser).toBe(1);
+    // The registry is read at most once per RUNNER_CACHE_MS.
+    expect(calls.listRunners).toBe(1);
+    now += RUNNER_CACHE_MS;
+    expect(await post(sessionId, 'f4')).toBe('runner-a');
+    expect(calls.listRunners).toBe(2);
+    expect(calls.placeUser).toBe(1);
+    expect((await store.listRunners()).find((r) => r.id === 'runner-a')?.placedUsers).toBe(1);
+  });
+
+  it('moves a user whose runner’s lease ended at once, whatever the registry copy says', async () => {
+    await beat('runner-a');
+    const sessionId = (await poolCall('POST', '/api/sessions', {})).body.session.id as string;
+    expect(await post(sessionId, 'l1')).toBe('runner-a');
+    now += leaseMs - 100;
+    await beat('runner-b');
+    expect(await post(sessionId, 'l2')).toBe('runner-a');
+    now += 100; // runner-a's lease ends; the copy of the registry is 100 ms old
+    expect(await post(sessionId, 'l3')).toBe('runner-b');
+    expect(calls.placeUser).toBe(2);
+  });
+
+  it('places again a user whose runner was taken over and came back (the placement is no longer counted)', async () => {
+    await beat('runner-a');
+    const sessionId = (await poolCall('POST', '/api/sessions', {})).body.session.id as string;
+    expect(await post(sessionId, 't1')).toBe('runner-a');
+    now += leaseMs;
+    expect(await store.takeOverRunner('runner-a', now)).toBe(true);
+    now += RUNNER_CACHE_MS;
+    await beat('runner-a');
+    expect(await post(sessionId, 't2')).toBe('runner-a');
+    expect(calls.placeUser).toBe(2);
+    expect((await store.listRunners())[0]).toMatchObject({ id: 'runner-a', placedUsers: 1 });
   });
 });

@@ -26,7 +26,7 @@ import {
   type SignInResponse,
   UpdateMeBody,
 } from '@agent-platform/core/protocol';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { errorResponse } from './http/errors.js';
 import { parseJsonBody, parseQuery } from './http/parse.js';
 import { publishChatTurn, titleFromText } from './services/messages.js';
@@ -44,17 +44,56 @@ export interface ApiDeps {
    * local mode, where the one process is the runner and its WebSocket is `/ws` on this origin.
    */
   placement?: { place(userId: string): Promise<{ runnerId: string; wsUrl: string }> } | undefined;
+  /** People whose last sighting this API instance remembers. Default SIGHTING_CACHE_ENTRIES. */
+  sightingCacheEntries?: number;
   newId?: () => string;
   log?: (msg: string, err?: unknown) => void;
 }
 
-type Env = { Variables: { principal: Principal; user: User } };
+/** `user` is set only when the auth step read the profile (see the sighting cache); use `userOf`. */
+type Env = { Variables: { principal: Principal; user: User | undefined } };
 
 /**
  * How stale a stored profile may get before a request refreshes it (lastSeenAt, and name, email and
  * photo from the identity provider): one write per person per this interval, not one per request.
  */
 export const SIGHTING_INTERVAL_MS = 5 * 60_000;
+
+/** People whose last sighting one API instance remembers by default (least recently seen forgotten first). */
+export const SIGHTING_CACHE_ENTRIES = 10_000;
+
+/** What this API instance last recorded (or read) of a person's stored profile. */
+interface Sighting {
+  lastSeenAt: number;
+  name: string;
+  email: string | null;
+  photoUrl: string | null;
+}
+
+/** A Map that keeps its `limit` most recently used entries. */
+class LruMap<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly limit: number) {}
+
+  get(key: K): V | undefined {
+    const value = this.map.get(key);
+    if (value !== undefined) {
+      // Map keeps insertion order: moving the key to the end marks it most recently used.
+      this.map.delete(key);
+      this.map.set(key, value);
+    }
+    return value;
+  }
+
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.limit) {
+      const oldest = this.map.keys().next();
+      if (!oldest.done) this.map.delete(oldest.value);
+    }
+  }
+}
 
 /** What the browser should do about each refusal. */
 const refusalMessages: Record<AuthRefusal, string> = {
@@ -65,7 +104,7 @@ const refusalMessages: Record<AuthRefusal, string> = {
   revoked: 'This account was signed out everywhere or disabled. Sign in again; if that fails, the account is disabled.',
 };
 
-const sameProfile = (u: User, p: Principal): boolean =>
+const sameProfile = (u: Sighting, p: Principal): boolean =>
   u.name === p.name && u.email === p.email && u.photoUrl === p.photoUrl;
 
 /**
@@ -77,6 +116,25 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   const newId = deps.newId ?? randomUUID;
   const log = deps.log ?? ((msg, err) => console.error(msg, err));
   const app = new Hono<Env>().basePath('/api');
+
+  // When this instance last saw each person's profile stored, so that a request reads the profile
+  // only once it may be stale (once per person per SIGHTING_INTERVAL_MS and instance, or when the
+  // provider changed it), not on every request. Credentials are still checked on every request.
+  const sightings = new LruMap<string, Sighting>(deps.sightingCacheEntries ?? SIGHTING_CACHE_ENTRIES);
+  const remember = (user: User): User => {
+    const { lastSeenAt, name, email, photoUrl } = user;
+    sightings.set(user.id, { lastSeenAt, name, email, photoUrl });
+    return user;
+  };
+  /** The stored profile, recorded (created, or refreshed) when missing, stale or changed at the provider. */
+  const sight = async (p: Principal, now: number): Promise<User> => {
+    let user = await store.getUser(p.userId);
+    if (!user || now - user.lastSeenAt >= SIGHTING_INTERVAL_MS || !sameProfile(user, p)) {
+      user = await store.recordSighting({ id: p.userId, name: p.name, email: p.email, photoUrl: p.photoUrl, now });
+    }
+    return remember(user);
+  };
+  const userOf = async (c: Context<Env>): Promise<User> => c.get('user') ?? sight(c.get('principal'), clock.now());
 
   app.onError((err, c) => errorResponse(c, err, log));
   const noRoute = (method: string, path: string) => new AppError('NOT_FOUND', `No API route ${method} ${path}.`);
@@ -95,12 +153,13 @@ export function createApi(deps: ApiDeps): Hono<Env> {
       );
     }
     const { id, name, email, photoUrl } = result.user;
-    const user = await store.recordSighting({ id, name, email, photoUrl, now: clock.now() });
+    const user = remember(await store.recordSighting({ id, name, email, photoUrl, now: clock.now() }));
     return c.json({ credential: result.credential, user, expiresAt: result.expiresAt } satisfies SignInResponse);
   });
 
-  // Everything below requires a credential. An accepted person is recorded (created on first sight,
-  // refreshed when stale or changed at the provider), so every route can rely on a stored profile.
+  // Everything below requires a credential, checked on every request (revocation included). An
+  // accepted person is recorded (created on first sight, refreshed when stale or changed at the
+  // provider), so every route can rely on a stored profile; a route that needs it calls userOf.
   app.use('*', async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S{1,4096})$/i.exec(header);
@@ -111,12 +170,10 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     if (!result.ok) throw new AppError(authRefusalCode[result.reason], refusalMessages[result.reason]);
     const p = result.principal;
     const now = clock.now();
-    let user = await store.getUser(p.userId);
-    if (!user || now - user.lastSeenAt >= SIGHTING_INTERVAL_MS || !sameProfile(user, p)) {
-      user = await store.recordSighting({ id: p.userId, name: p.name, email: p.email, photoUrl: p.photoUrl, now });
-    }
+    const seen = sightings.get(p.userId);
+    const fresh = seen !== undefined && now - seen.lastSeenAt < SIGHTING_INTERVAL_MS && sameProfile(seen, p);
     c.set('principal', p);
-    c.set('user', user);
+    c.set('user', fresh ? undefined : await sight(p, now));
     await next();
   });
 
@@ -146,7 +203,7 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     return { user, sandbox: deps.info.sandbox, wsUrl };
   };
 
-  app.get('/me', async (c) => c.json(await meResponse(c.get('user'))));
+  app.get('/me', async (c) => c.json(await meResponse(await userOf(c))));
 
   app.patch('/me', async (c) => {
     const body = await parseJsonBody(c, UpdateMeBody);
@@ -198,12 +255,13 @@ export function createApi(deps: ApiDeps): Hono<Env> {
       text: body.text,
       now,
     });
-    if (created && !session.title) await store.touchSession(session.id, now, titleFromText(body.text));
-    // A repeat of a message still pending is published again: the first publish may have been lost,
-    // and the runner handles a message once whatever the number of jobs.
-    if (created || message.status === 'pending') {
-      await publishTurn(session.ownerId, session.id, message.id);
-    }
+    // The title and the job are independent of each other; both come after the message is stored.
+    await Promise.all([
+      created && !session.title ? store.touchSession(session.id, now, titleFromText(body.text)) : undefined,
+      // A repeat of a message still pending is published again: the first publish may have been
+      // lost, and the runner handles a message once whatever the number of jobs.
+      created || message.status === 'pending' ? publishTurn(session.ownerId, session.id, message.id) : undefined,
+    ]);
     return c.json(
       { messageId: message.id, clientMessageId: message.clientMessageId, created } satisfies PostMessageResponse,
       202,

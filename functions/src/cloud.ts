@@ -1,4 +1,5 @@
 import { createPubSubBus } from '@agent-platform/core/bus/pubsub';
+import { isRunnerHealthy, type RunnerRecord } from '@agent-platform/core/domain';
 import { GoogleEnv, parseEnv } from '@agent-platform/core/google-env';
 import { type Clock, type Store, systemClock } from '@agent-platform/core/ports';
 import { Topics } from '@agent-platform/core/protocol';
@@ -23,6 +24,55 @@ export interface CloudApi {
   deps: ApiDeps;
   store: Store;
   close(): Promise<void>;
+}
+
+/** How long the API reuses the runner registry it read, by default. */
+export const RUNNER_CACHE_MS = 1000;
+
+/**
+ * The runner pool's placement as the API uses it. A user placed on a healthy runner stays there
+ * (placeUser is sticky), so that case is answered from the user's placement, read fresh, and a copy
+ * of the runner registry at most `runnerCacheMs` old, without placeUser's transaction. Everything
+ * else (no placement, a runner unknown, unhealthy or restarted since) goes through placeUser.
+ *
+ * The copy may say a runner is up that stopped since: the job then goes to a runner that has just
+ * died, as it could right after a placeUser too, and the peer that takes that runner over places
+ * the user again and publishes their open messages (the API calls this only after storing the
+ * message). Lease ends are seen at once: health is judged on the current time.
+ */
+export function createPlacement(
+  store: Store,
+  clock: Clock,
+  opts: { runnerCacheMs?: number } = {},
+): NonNullable<ApiDeps['placement']> {
+  const runnerCacheMs = opts.runnerCacheMs ?? RUNNER_CACHE_MS;
+  let cached: { readAt: number; runners: Promise<Map<string, RunnerRecord>> } | undefined;
+  const runners = (now: number): Promise<Map<string, RunnerRecord>> => {
+    if (cached === undefined || now - cached.readAt >= runnerCacheMs || now < cached.readAt) {
+      const read = store.listRunners().then((list) => new Map(list.map((r) => [r.id, r])));
+      const entry = { readAt: now, runners: read };
+      cached = entry;
+      // A failed read is not kept: the next call reads again.
+      read.catch(() => {
+        if (cached === entry) cached = undefined;
+      });
+    }
+    return cached.runners;
+  };
+  return {
+    place: async (userId) => {
+      const now = clock.now();
+      const [placement, known] = await Promise.all([store.getPlacement(userId), runners(now)]);
+      const runner = placement ? known.get(placement.runnerId) : undefined;
+      // A placement older than its runner's current life may have been counted off by a take-over;
+      // placeUser counts it again (or moves the user).
+      if (placement && runner && isRunnerHealthy(runner, now) && placement.placedAt >= runner.startedAt) {
+        return { runnerId: runner.id, wsUrl: runner.wsUrl };
+      }
+      const placed = await store.placeUser(userId, now);
+      return { runnerId: placed.runner.id, wsUrl: placed.runner.wsUrl };
+    },
+  };
 }
 
 /**
@@ -64,12 +114,7 @@ export async function createCloudApi(
           emulatorUrl,
         },
       },
-      placement: {
-        place: async (userId) => {
-          const { runner } = await store.placeUser(userId, clock.now());
-          return { runnerId: runner.id, wsUrl: runner.wsUrl };
-        },
-      },
+      placement: createPlacement(store, clock),
     },
     close: async () => {
       await bus.close();

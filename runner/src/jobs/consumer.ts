@@ -27,11 +27,10 @@ export async function consumeJobs(o: {
     const job = parsed.data;
     switch (job.type) {
       case 'chat.turn':
-        if (o.serves && !(await o.serves(job.ownerId))) {
+        // The placement is checked alongside the turn's own reads, not before them.
+        if ((await o.sessions.runTurn(job, o.serves)) === 'served-elsewhere') {
           o.log.info('job for a user served elsewhere: dropped here', { id: msg.id, ownerId: job.ownerId });
-          return;
         }
-        await o.sessions.runTurn(job);
         return;
       case 'agent.run':
         // Headless agent runs are not built yet: acknowledged and logged, never retried in a loop.

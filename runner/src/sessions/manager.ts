@@ -1,4 +1,4 @@
-import type { Session } from '@agent-platform/core/domain';
+import type { Message, Session } from '@agent-platform/core/domain';
 import { AppError } from '@agent-platform/core/errors';
 import type {
   Clock,
@@ -70,6 +70,12 @@ interface LiveSession {
   done: Promise<void>;
 }
 
+/**
+ * What became of a job: its turn ran (successfully or not: a failure is stored as an event), it was
+ * skipped (its message is done, failed or gone), or its user is served by another runner now.
+ */
+export type TurnRun = 'ran' | 'skipped' | 'served-elsewhere';
+
 export const PLATFORM_PROMPT = [
   'You work for a person who is usually not a programmer, in their own workspace folder.',
   'Write and run Python to do what they ask; install packages with pip when needed.',
@@ -83,7 +89,7 @@ export const PLATFORM_PROMPT = [
  */
 export class SessionManager {
   private readonly live = new Map<string, LiveSession>();
-  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly inFlight = new Map<string, Promise<TurnRun>>();
 
   private readonly unwatch: () => void;
 
@@ -111,17 +117,20 @@ export class SessionManager {
    * Runs a stored message as a turn. Resolves when the turn is over, whether it succeeded or failed
    * for the user (the failure is stored as an event). Throws only for infrastructure faults, so the
    * job is delivered again. A message already done, or already running here, is not run twice.
+   * With `serves` (the runner pool), a job for a user this runner does not serve now is not run:
+   * it resolves 'served-elsewhere' (the user's runner was sent the job too).
    */
-  runTurn(job: ChatTurnJob): Promise<void> {
+  runTurn(job: ChatTurnJob, serves?: ((userId: string) => Promise<boolean>) | undefined): Promise<TurnRun> {
     const running = this.inFlight.get(job.messageId);
     if (running) return running;
-    const turn = this.turn(job)
+    const turn = this.turn(job, serves)
       .catch((e: unknown) => {
         // An infrastructure fault (the store or the bus failing): the job is delivered again, and the
         // people watching hear it now, since no event can be stored.
         this.o.events.notice(job.sessionId, {
           code: 'TEMPORARILY_UNAVAILABLE',
-          message: 'Saving this conversation failed for a moment. Your message is kept and will be tried again shortly.',
+          message:
+            'Saving this conversation failed for a moment. Your message is kept and will be tried again shortly.',
         });
         throw e;
       })
@@ -168,14 +177,27 @@ export class SessionManager {
     });
   }
 
-  private async turn(job: ChatTurnJob): Promise<void> {
-    const { store, events } = this.o;
-    const session = await store.getSession(job.ownerId, job.sessionId);
-    const message = session ? await store.getMessage(session.id, job.messageId) : null;
+  private async turn(job: ChatTurnJob, serves: ((userId: string) => Promise<boolean>) | undefined): Promise<TurnRun> {
+    const { store } = this.o;
+    // Three independent reads, at once. The message is read by the job's session id and used only
+    // when that session exists and belongs to the job's owner.
+    const [served, session, message] = await Promise.all([
+      serves ? serves(job.ownerId) : true,
+      store.getSession(job.ownerId, job.sessionId),
+      store.getMessage(job.sessionId, job.messageId),
+    ]);
+    if (!served) return 'served-elsewhere';
     if (!session || !message || message.status === 'done' || message.status === 'failed') {
       this.o.log.debug('job skipped', { messageId: job.messageId, status: message?.status ?? 'missing' });
-      return;
+      return 'skipped';
     }
+    await this.runMessage(session, message);
+    return 'ran';
+  }
+
+  /** Runs a stored, open message of the session as a turn of its Claude process (started if need be). */
+  private async runMessage(session: Session, message: Message): Promise<void> {
+    const { store, events } = this.o;
     const messageId = message.id;
     if (!this.o.modelConfigured) {
       await this.fail(session.id, messageId, 'MODEL_NOT_CONFIGURED', MODEL_NOT_CONFIGURED_TEXT);

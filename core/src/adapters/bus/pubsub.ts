@@ -372,7 +372,10 @@ export class PubSubBus implements Bus {
   private topicClient(topic: string): Topic {
     let t = this.topicClients.get(topic);
     if (!t) {
-      t = this.client.topic(topic, { messageOrdering: true, batching: { maxMilliseconds: 10 } });
+      // A message goes out as soon as it is published: each one is someone waiting (a chat turn), and
+      // the client's default (wait up to 10 ms for more) is paid on every turn. Messages of a key
+      // published while its previous request is in flight still go together in the next one.
+      t = this.client.topic(topic, { messageOrdering: true, batching: { maxMessages: 1, maxMilliseconds: 0 } });
       this.topicClients.set(topic, t);
     }
     return t;
