@@ -1,15 +1,24 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
+  Agent,
+  AgentRun,
+  type AgentSpec,
   isRunnerHealthy,
   Limits,
   type Message,
   type RunnerRecord,
+  RunReasons,
+  type RunStatus,
   type SessionContext,
 } from '@agent-platform/core/domain';
 import type {
+  AgentUpdate,
+  NewAgent,
   NewMessage,
+  NewRun,
   NewSession,
   RunnerHeartbeat,
+  RunPatch,
   Store,
   TranscriptEntry,
   TranscriptKey,
@@ -1119,6 +1128,635 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
           details: expect.objectContaining({ field: 'projectKey' }),
         });
         expect(await store.loadTranscript(key)).toBeNull();
+      });
+    });
+
+    describe('agents', () => {
+      const T0 = 1_700_000_000_000;
+      const refused = (field: string) => ({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ field }) });
+      /** 32 base64url characters, as the server makes them. */
+      const secret = () => randomBytes(24).toString('base64url');
+
+      const specOf = (over: Partial<AgentSpec> = {}): AgentSpec => ({
+        name: '주간 매출 요약',
+        description: 'Summarises sales.csv by region every Monday morning.',
+        instructions: 'Read sales.csv, sum revenue by region and write out/digest.md.',
+        schedule: {
+          cron: '0 9 * * 1',
+          timeZone: 'Asia/Seoul',
+          enabled: true,
+          missedRunPolicy: 'skip',
+          overlapPolicy: 'skip',
+        },
+        limits: { timeoutMs: 600_000, maxTurns: 30, maxUsd: 0.5 },
+        notifications: { webhookUrl: 'https://hooks.example.com/agents?x=1', inApp: true },
+        ...over,
+      });
+
+      const newAgent = (ownerId: string, over: Partial<NewAgent> = {}): NewAgent => ({
+        id: id('agent'),
+        ownerId,
+        spec: specOf(),
+        webhookSecret: secret(),
+        now: T0,
+        ...over,
+      });
+
+      it('creates an agent with version 1 of its instructions and its folder, and reads it back', async () => {
+        const owner = id('user');
+        const input = newAgent(owner);
+        const created = await store.createAgent(input);
+        const expected: Agent = {
+          id: input.id,
+          ownerId: owner,
+          ...input.spec,
+          notifications: { ...input.spec.notifications, webhookSecretLast4: input.webhookSecret!.slice(-4) },
+          folder: `/home/agent/agents/${input.id}`,
+          status: 'active',
+          version: 1,
+          createdAt: T0,
+          updatedAt: T0,
+        };
+        expect(created).toStrictEqual(expected);
+        expect(Agent.parse(created)).toStrictEqual(created);
+        expect(await store.getAgent(owner, input.id)).toStrictEqual(expected);
+        expect(await store.listAgents(owner)).toStrictEqual([expected]);
+        expect(await store.listAgentVersions(owner, input.id)).toStrictEqual([
+          { agentId: input.id, version: 1, instructions: input.spec.instructions, createdAt: T0 },
+        ]);
+        // The secret itself is never read back with the agent, only by its own method.
+        expect(JSON.stringify([created, await store.listAgents(owner)])).not.toContain(input.webhookSecret);
+        expect(await store.getAgentWebhookSecret(owner, input.id)).toBe(input.webhookSecret);
+
+        const manual = await store.createAgent(
+          newAgent(owner, {
+            spec: specOf({ schedule: null, notifications: { webhookUrl: null, inApp: false } }),
+            webhookSecret: null,
+            status: 'paused',
+          }),
+        );
+        expect(manual).toMatchObject({
+          schedule: null,
+          status: 'paused',
+          notifications: { webhookUrl: null, inApp: false, webhookSecretLast4: null },
+        });
+        expect(await store.getAgent(owner, manual.id)).toStrictEqual(manual);
+      });
+
+      it('refuses a second agent with the same id and keeps the first', async () => {
+        const a = await store.createAgent(newAgent(id('user')));
+        await expect(store.createAgent(newAgent(id('user'), { id: a.id }))).rejects.toMatchObject({ code: 'CONFLICT' });
+        expect(await store.getAgent(a.ownerId, a.id)).toStrictEqual(a);
+        expect(await store.listAgentVersions(a.ownerId, a.id)).toHaveLength(1);
+      });
+
+      it("keeps another owner's agent out of sight: reads are null, writes change nothing", async () => {
+        const a = await store.createAgent(newAgent(id('user')));
+        const other = id('user');
+        expect(await store.getAgent(other, a.id)).toBeNull();
+        expect(await store.listAgents(other)).toStrictEqual([]);
+        expect(await store.updateAgent(other, a.id, { name: 'Mine now', webhookSecret: secret() }, T0 + 1)).toBeNull();
+        expect(await store.listAgentVersions(other, a.id)).toBeNull();
+        expect(await store.getAgentWebhookSecret(other, a.id)).toBeNull();
+        expect(await store.deleteAgent(other, a.id)).toBe(false);
+        expect(await store.getAgent(a.ownerId, a.id)).toStrictEqual(a);
+        expect(await store.listAgentVersions(a.ownerId, a.id)).toHaveLength(1);
+
+        const unknown = id('agent');
+        expect(await store.getAgent(a.ownerId, unknown)).toBeNull();
+        expect(await store.updateAgent(a.ownerId, unknown, { name: 'x' }, T0)).toBeNull();
+        expect(await store.deleteAgent(a.ownerId, unknown)).toBe(false);
+        expect(await store.listAgentVersions(a.ownerId, unknown)).toBeNull();
+        expect(await store.getAgent(a.ownerId, unknown)).toBeNull();
+      });
+
+      it("lists only the owner's agents, newest first", async () => {
+        const owner = id('user');
+        const made: Agent[] = [];
+        for (const at of [T0 + 20, T0, T0 + 10]) made.push(await store.createAgent(newAgent(owner, { now: at })));
+        await store.createAgent(newAgent(id('user')));
+        expect((await store.listAgents(owner)).map((a) => a.createdAt)).toStrictEqual([T0 + 20, T0 + 10, T0]);
+        expect(new Set((await store.listAgents(owner)).map((a) => a.id))).toStrictEqual(new Set(made.map((a) => a.id)));
+      });
+
+      it('applies a patch; instructions that change append a version, the same text again does not', async () => {
+        const a = await store.createAgent(newAgent(id('user')));
+        const limits = { timeoutMs: 10_000, maxTurns: 200, maxUsd: 100 };
+        const renamed = await store.updateAgent(a.ownerId, a.id, { name: 'Renamed', limits }, T0 + 10);
+        expect(renamed).toStrictEqual({ ...a, name: 'Renamed', limits, updatedAt: T0 + 10 });
+
+        const v2 = await store.updateAgent(a.ownerId, a.id, { instructions: 'Version two.' }, T0 + 20);
+        expect(v2).toMatchObject({ instructions: 'Version two.', version: 2, updatedAt: T0 + 20 });
+        const same = await store.updateAgent(
+          a.ownerId,
+          a.id,
+          { instructions: 'Version two.', status: 'paused', schedule: null },
+          T0 + 30,
+        );
+        expect(same).toStrictEqual({ ...v2, status: 'paused', schedule: null, updatedAt: T0 + 30 });
+        // A writer with an older clock: a new version, and updatedAt does not move back.
+        const v3 = await store.updateAgent(a.ownerId, a.id, { instructions: 'Version three.' }, T0 + 5);
+        expect(v3).toMatchObject({ instructions: 'Version three.', version: 3, updatedAt: T0 + 30 });
+        expect(await store.getAgent(a.ownerId, a.id)).toStrictEqual(v3);
+        expect(await store.listAgentVersions(a.ownerId, a.id)).toStrictEqual([
+          { agentId: a.id, version: 3, instructions: 'Version three.', createdAt: T0 + 5 },
+          { agentId: a.id, version: 2, instructions: 'Version two.', createdAt: T0 + 20 },
+          { agentId: a.id, version: 1, instructions: a.instructions, createdAt: T0 },
+        ]);
+        expect(await store.updateAgent(a.ownerId, a.id, {}, T0 + 40)).toStrictEqual({ ...v3, updatedAt: T0 + 40 });
+      });
+
+      it('shows the webhook secret by its last 4 characters only; a patch rotates or removes it; a webhook needs one', async () => {
+        const owner = id('user');
+        const input = newAgent(owner);
+        const a = await store.createAgent(input);
+        const rotated = secret();
+        const b = await store.updateAgent(owner, a.id, { webhookSecret: rotated }, T0 + 1);
+        expect(b?.notifications.webhookSecretLast4).toBe(rotated.slice(-4));
+        expect(await store.getAgentWebhookSecret(owner, a.id)).toBe(rotated);
+
+        await expect(store.updateAgent(owner, a.id, { webhookSecret: null }, T0 + 2)).rejects.toMatchObject(
+          refused('webhookSecret'),
+        );
+        await expect(store.updateAgent(owner, a.id, { webhookSecret: 'too-short' }, T0 + 2)).rejects.toMatchObject(
+          refused('webhookSecret'),
+        );
+        expect(await store.getAgent(owner, a.id)).toStrictEqual(b);
+
+        const off = await store.updateAgent(
+          owner,
+          a.id,
+          { notifications: { webhookUrl: null, inApp: false }, webhookSecret: null },
+          T0 + 3,
+        );
+        expect(off?.notifications).toStrictEqual({ webhookUrl: null, inApp: false, webhookSecretLast4: null });
+        expect(await store.getAgentWebhookSecret(owner, a.id)).toBeNull();
+
+        const noSecret = newAgent(owner, { webhookSecret: null });
+        await expect(store.createAgent(noSecret)).rejects.toMatchObject(refused('webhookSecret'));
+        expect(await store.getAgent(owner, noSecret.id)).toBeNull();
+      });
+
+      it('refuses bad input with the field named, storing nothing; accepts the bounds themselves', async () => {
+        const owner = id('user');
+        const base = specOf();
+        const cases: [string, Partial<AgentSpec>][] = [
+          ['name', { name: 'x'.repeat(81) }],
+          ['name', { name: '   ' }],
+          ['description', { description: 'x'.repeat(501) }],
+          ['instructions', { instructions: 'x'.repeat(20_001) }],
+          ['schedule.cron', { schedule: { ...base.schedule!, cron: '*'.repeat(101) } }],
+          ['schedule.timeZone', { schedule: { ...base.schedule!, timeZone: 'x'.repeat(65) } }],
+          ['schedule.missedRunPolicy', { schedule: { ...base.schedule!, missedRunPolicy: 'all' as 'skip' } }],
+          ['limits.maxUsd', { limits: { ...base.limits, maxUsd: -1 } }],
+          ['limits.maxUsd', { limits: { ...base.limits, maxUsd: 100.01 } }],
+          ['limits.timeoutMs', { limits: { ...base.limits, timeoutMs: 9_999 } }],
+          ['limits.timeoutMs', { limits: { ...base.limits, timeoutMs: 6 * 3600_000 + 1 } }],
+          ['limits.maxTurns', { limits: { ...base.limits, maxTurns: 0 } }],
+          ['limits.maxTurns', { limits: { ...base.limits, maxTurns: 2.5 } }],
+          ['notifications.webhookUrl', { notifications: { webhookUrl: 'ftp://files.example.com', inApp: true } }],
+          [
+            'notifications.webhookUrl',
+            { notifications: { webhookUrl: `https://example.com/${'x'.repeat(2048)}`, inApp: true } },
+          ],
+        ];
+        for (const [field, over] of cases) {
+          const input = newAgent(owner, { spec: { ...base, ...over } });
+          const error = await store.createAgent(input).then(
+            () => null,
+            (e: unknown) => e,
+          );
+          expect(error, field).toMatchObject(refused(field));
+          expect((error as Error).message, field).toContain(field);
+        }
+        await expect(store.createAgent(newAgent(owner, { id: 'a/b' }))).rejects.toMatchObject(refused('id'));
+        await expect(store.createAgent(newAgent(owner, { webhookSecret: 'short' }))).rejects.toMatchObject(
+          refused('webhookSecret'),
+        );
+        await expect(
+          store.createAgent(newAgent(owner, { spec: { ...base, ownerId: 'someone' } as AgentSpec })),
+        ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+        expect(await store.listAgents(owner)).toStrictEqual([]);
+
+        const edge = await store.createAgent(
+          newAgent(owner, {
+            spec: specOf({
+              name: 'x'.repeat(80),
+              description: '',
+              instructions: 'y'.repeat(20_000),
+              limits: { timeoutMs: 10_000, maxTurns: 1, maxUsd: 0.01 },
+            }),
+          }),
+        );
+        expect(await store.getAgent(owner, edge.id)).toStrictEqual(edge);
+
+        // A bad patch changes nothing.
+        for (const [field, patch] of [
+          ['limits.maxUsd', { limits: { ...base.limits, maxUsd: -0.5 } }],
+          ['name', { name: 'x'.repeat(81) }],
+          ['status', { status: 'deleted' }],
+        ] as [string, AgentUpdate][]) {
+          await expect(store.updateAgent(owner, edge.id, patch, T0 + 1)).rejects.toMatchObject(refused(field));
+        }
+        await expect(
+          store.updateAgent(owner, edge.id, { ownerId: 'someone' } as AgentUpdate, T0 + 1),
+        ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+        expect(await store.getAgent(owner, edge.id)).toStrictEqual(edge);
+        expect(await store.listAgentVersions(owner, edge.id)).toHaveLength(1);
+      });
+
+      it('lists the active agents with an enabled schedule, of every owner', async () => {
+        const [ownerA, ownerB] = [id('user'), id('user')];
+        const off = { ...specOf().schedule!, enabled: false };
+        const scheduledA = await store.createAgent(newAgent(ownerA));
+        const scheduledB = await store.createAgent(newAgent(ownerB));
+        const paused = await store.createAgent(newAgent(ownerA, { status: 'paused' }));
+        const disabled = await store.createAgent(newAgent(ownerA, { spec: specOf({ schedule: off }) }));
+        const manual = await store.createAgent(newAgent(ownerB, { spec: specOf({ schedule: null }) }));
+        const ours = new Set([scheduledA, scheduledB, paused, disabled, manual].map((a) => a.id));
+        const listed = async () => (await store.listScheduledAgents()).filter((a) => ours.has(a.id));
+
+        expect(await listed()).toStrictEqual([scheduledA, scheduledB].sort((x, y) => (x.id < y.id ? -1 : 1)));
+        await store.updateAgent(ownerA, scheduledA.id, { status: 'paused' }, T0 + 1);
+        const enabled = await store.updateAgent(ownerA, disabled.id, { schedule: { ...off, enabled: true } }, T0 + 1);
+        expect((await listed()).map((a) => a.id).sort()).toStrictEqual([scheduledB.id, disabled.id].sort());
+        expect((await listed()).find((a) => a.id === disabled.id)).toStrictEqual(enabled);
+      });
+    });
+
+    describe('runs', () => {
+      const T0 = 1_700_000_000_000;
+      const refused = (field: string) => ({ code: 'VALIDATION_FAILED', details: expect.objectContaining({ field }) });
+
+      const agentInput = (ownerId: string): NewAgent => ({
+        id: id('agent'),
+        ownerId,
+        spec: {
+          name: 'Inbox triage',
+          description: '',
+          instructions: 'Sort inbox/ into folders.',
+          schedule: {
+            cron: '*/5 * * * *',
+            timeZone: 'UTC',
+            enabled: true,
+            missedRunPolicy: 'run-once',
+            overlapPolicy: 'skip',
+          },
+          limits: { timeoutMs: 60_000, maxTurns: 10, maxUsd: 1 },
+          notifications: { webhookUrl: null, inApp: true },
+        },
+        webhookSecret: null,
+        now: T0,
+      });
+
+      const agentOf = (ownerId = id('user')) => store.createAgent(agentInput(ownerId));
+
+      const newRun = (a: { id: string; ownerId: string }, over: Partial<NewRun> = {}): NewRun => ({
+        id: id('run'),
+        agentId: a.id,
+        ownerId: a.ownerId,
+        trigger: 'schedule',
+        sessionId: id('run-session'),
+        now: T0 + 1000,
+        ...over,
+      });
+
+      const claim = (runId: string, runnerId: string, now = T0 + 2000) =>
+        store.transitionRun(runId, ['queued'], 'running', { runnerId }, now);
+
+      it('creates a queued run and reads it back for its owner only', async () => {
+        const a = await agentOf();
+        const input = newRun(a, { dedupeKey: `${a.id}:${T0}`, scheduledFor: T0, now: T0 + 5 });
+        const { run, created } = await store.createRun(input);
+        const expected: AgentRun = {
+          id: input.id,
+          agentId: a.id,
+          ownerId: a.ownerId,
+          status: 'queued',
+          trigger: 'schedule',
+          reason: null,
+          runnerId: null,
+          dedupeKey: `${a.id}:${T0}`,
+          sessionId: input.sessionId,
+          attempt: 1,
+          scheduledFor: T0,
+          queuedAt: T0 + 5,
+          startedAt: null,
+          endedAt: null,
+          durationMs: null,
+          result: null,
+          files: [],
+          tokens: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 },
+          costUsd: 0,
+          agentDeleted: false,
+        };
+        expect(created).toBe(true);
+        expect(run).toStrictEqual(expected);
+        expect(AgentRun.parse(run)).toStrictEqual(run);
+        expect(await store.getRun(a.ownerId, run.id)).toStrictEqual(expected);
+        expect(await store.getRun(id('user'), run.id)).toBeNull();
+        expect(await store.getRun(a.ownerId, id('run'))).toBeNull();
+
+        const retry = await store.createRun(
+          newRun(a, { trigger: 'retry', attempt: 2, runnerId: 'runner-1', dedupeKey: null }),
+        );
+        expect(retry.run).toMatchObject({ trigger: 'retry', attempt: 2, runnerId: 'runner-1', dedupeKey: null });
+      });
+
+      it('is idempotent on dedupeKey per owner: a repeat returns the stored run with created=false', async () => {
+        const a = await agentOf();
+        const key = `${a.id}:${T0}`;
+        const first = await store.createRun(newRun(a, { dedupeKey: key }));
+        const repeat = newRun(a, { dedupeKey: key, trigger: 'manual', now: T0 + 9000 });
+        const again = await store.createRun(repeat);
+        expect(again).toStrictEqual({ run: first.run, created: false });
+        expect(await store.getRun(a.ownerId, repeat.id)).toBeNull();
+        // Runs without a key never collide; another owner's key is another key.
+        const keyless = await Promise.all([store.createRun(newRun(a)), store.createRun(newRun(a))]);
+        expect(keyless.map((r) => r.created)).toStrictEqual([true, true]);
+        const b = await agentOf();
+        expect((await store.createRun(newRun(b, { dedupeKey: key }))).created).toBe(true);
+        expect(await store.listRuns(a.ownerId, { agentId: a.id, limit: 10 })).toHaveLength(3);
+      });
+
+      it('lets exactly one of many concurrent createRun calls with one dedupeKey create the run', async () => {
+        const a = await agentOf();
+        const key = `${a.id}:${T0 + 60_000}`;
+        const results = await Promise.all(
+          Array.from({ length: 5 }, () => store.createRun(newRun(a, { dedupeKey: key, scheduledFor: T0 + 60_000 }))),
+        );
+        expect(results.filter((r) => r.created)).toHaveLength(1);
+        for (const r of results) expect(r.run).toStrictEqual(results[0]!.run);
+        expect(await store.listRuns(a.ownerId, { agentId: a.id, limit: 10 })).toStrictEqual([results[0]!.run]);
+      });
+
+      it('refuses a run of an unknown or foreign agent, a taken id or sessionId, and bad input, storing nothing', async () => {
+        const a = await agentOf();
+        const { run } = await store.createRun(newRun(a));
+        const conversation = await ownedSession();
+        await expect(store.createRun(newRun({ id: id('agent'), ownerId: a.ownerId }))).rejects.toMatchObject({
+          code: 'NOT_FOUND',
+        });
+        await expect(store.createRun(newRun({ id: a.id, ownerId: id('user') }))).rejects.toMatchObject({
+          code: 'NOT_FOUND',
+        });
+        await expect(store.createRun(newRun(a, { id: run.id }))).rejects.toMatchObject({ code: 'CONFLICT' });
+        await expect(store.createRun(newRun(a, { sessionId: run.sessionId }))).rejects.toMatchObject({
+          code: 'CONFLICT',
+        });
+        await expect(store.createRun(newRun(a, { sessionId: conversation.id }))).rejects.toMatchObject({
+          code: 'CONFLICT',
+        });
+        const bad: [string, Partial<NewRun>][] = [
+          ['attempt', { attempt: 0 }],
+          ['reason', { status: 'skipped' }],
+          ['status', { status: 'running' as 'queued' }],
+          ['dedupeKey', { dedupeKey: 'k'.repeat(257) }],
+          ['scheduledFor', { scheduledFor: 1.5 }],
+          ['trigger', { trigger: 'cron' as 'schedule' }],
+          ['agentId', { agentId: '../other' }],
+          ['now', { now: Number.NaN }],
+        ];
+        for (const [field, over] of bad) {
+          await expect(store.createRun(newRun(a, over)), field).rejects.toMatchObject(refused(field));
+        }
+        expect(await store.listRuns(a.ownerId, { limit: 50 })).toStrictEqual([run]);
+      });
+
+      it('claims a queued run once, and finishes it once', async () => {
+        const a = await agentOf();
+        const { run } = await store.createRun(newRun(a));
+        const claimed = await claim(run.id, 'runner-a', T0 + 2000);
+        expect(claimed).toStrictEqual({ ...run, status: 'running', runnerId: 'runner-a', startedAt: T0 + 2000 });
+        expect(await claim(run.id, 'runner-b', T0 + 2001)).toBeNull();
+
+        const outcome = {
+          result: '지역별 합계를 out/digest.md 에 썼습니다.',
+          files: [
+            { path: 'out/digest.md', bytes: 2048, changeKind: 'created' as const },
+            { path: 'sales.csv', bytes: 0, changeKind: 'deleted' as const },
+          ],
+          tokens: { inputTokens: 1200, outputTokens: 340, cacheReadTokens: 5, cacheCreationTokens: 17 },
+          costUsd: 0.012345,
+        };
+        const done = await store.transitionRun(run.id, ['running'], 'succeeded', outcome, T0 + 62_000);
+        expect(done).toStrictEqual({
+          ...claimed,
+          ...outcome,
+          status: 'succeeded',
+          endedAt: T0 + 62_000,
+          durationMs: 60_000,
+        });
+        expect(await store.transitionRun(run.id, ['running'], 'failed', { reason: 'late' }, T0 + 63_000)).toBeNull();
+        expect(await store.transitionRun(run.id, ['queued', 'running'], 'cancelled', {}, T0 + 63_000)).toBeNull();
+        expect(await store.getRun(a.ownerId, run.id)).toStrictEqual(done);
+        expect(await store.transitionRun(id('run'), ['queued'], 'cancelled', {}, T0)).toBeNull();
+
+        // A queued run can end without running: no start, no duration.
+        const { run: queued } = await store.createRun(newRun(a));
+        const cancelled = await store.transitionRun(queued.id, ['queued', 'running'], 'cancelled', {}, T0 + 5000);
+        expect(cancelled).toStrictEqual({ ...queued, status: 'cancelled', endedAt: T0 + 5000 });
+      });
+
+      it('lets exactly one of many concurrent claims of a run win', async () => {
+        const a = await agentOf();
+        const { run } = await store.createRun(newRun(a));
+        const runners = ['runner-1', 'runner-2', 'runner-3', 'runner-4'];
+        const results = await Promise.all(runners.map((r) => claim(run.id, r)));
+        const winners = results.filter((r) => r !== null);
+        expect(winners).toHaveLength(1);
+        expect(await store.getRun(a.ownerId, run.id)).toStrictEqual(winners[0]);
+        expect(runners).toContain(winners[0]?.runnerId);
+      });
+
+      it('refuses impossible transitions and bad patches before anything changes', async () => {
+        const a = await agentOf();
+        const { run } = await store.createRun(newRun(a));
+        const t = (from: RunStatus[], to: RunStatus, patch: RunPatch = {}) =>
+          store.transitionRun(run.id, from, to, patch, T0 + 3000);
+        await expect(t(['succeeded'], 'running', { runnerId: 'r' })).rejects.toMatchObject(refused('to'));
+        await expect(t(['queued'], 'succeeded')).rejects.toMatchObject(refused('to'));
+        await expect(t(['queued', 'failed'], 'cancelled')).rejects.toMatchObject(refused('to'));
+        await expect(t([], 'cancelled')).rejects.toMatchObject(refused('from'));
+        await expect(t(['queued'], 'running')).rejects.toMatchObject(refused('runnerId'));
+        await expect(t(['queued'], 'skipped')).rejects.toMatchObject(refused('reason'));
+        await expect(t(['queued'], 'failed', { costUsd: -1 })).rejects.toMatchObject(refused('costUsd'));
+        await expect(
+          t(['queued'], 'failed', {
+            tokens: { inputTokens: -1, outputTokens: 0, cacheReadTokens: 0, cacheCreationTokens: 0 },
+          }),
+        ).rejects.toMatchObject(refused('tokens.inputTokens'));
+        await expect(
+          t(['queued'], 'failed', { files: [{ path: 'a', bytes: 1, changeKind: 'renamed' as 'created' }] }),
+        ).rejects.toMatchObject(refused('files.0.changeKind'));
+        await expect(t(['queued'], 'failed', { result: 'x'.repeat(64 * 1024 + 1) })).rejects.toMatchObject(
+          refused('result'),
+        );
+        expect(await store.getRun(a.ownerId, run.id)).toStrictEqual(run);
+      });
+
+      it('records an overlapping run as skipped with its reason, ended at once', async () => {
+        const a = await agentOf();
+        expect(await store.runningRunOf(a.id)).toBeNull();
+        const { run } = await store.createRun(newRun(a));
+        const running = await claim(run.id, 'runner-a');
+        expect(await store.runningRunOf(a.id)).toStrictEqual(running);
+        const { run: skipped } = await store.createRun(
+          newRun(a, { status: 'skipped', reason: RunReasons.overlap, now: T0 + 3000 }),
+        );
+        expect(skipped).toMatchObject({
+          status: 'skipped',
+          reason: 'OVERLAP',
+          queuedAt: T0 + 3000,
+          startedAt: null,
+          endedAt: T0 + 3000,
+          durationMs: null,
+        });
+        expect(await store.runningRunOf(a.id)).toStrictEqual(running);
+        await expect(
+          store.transitionRun(skipped.id, ['skipped'], 'running', { runnerId: 'r' }, T0 + 4000),
+        ).rejects.toMatchObject(refused('to'));
+        await store.transitionRun(run.id, ['running'], 'timed_out', { reason: RunReasons.timeout }, T0 + 9000);
+        expect(await store.runningRunOf(a.id)).toBeNull();
+      });
+
+      it('lists runs newest first, filtered by agent and status, and pages with an exclusive cursor', async () => {
+        const owner = id('user');
+        const [a, b] = [await agentOf(owner), await agentOf(owner)];
+        const made: AgentRun[] = [];
+        // Three runs share a queuedAt: the id orders them.
+        for (const [agent, at] of [
+          [a, 1],
+          [b, 2],
+          [a, 3],
+          [a, 3],
+          [b, 3],
+          [a, 4],
+          [b, 5],
+        ] as const) {
+          made.push((await store.createRun(newRun(agent, { now: T0 + at }))).run);
+        }
+        for (const r of [made[1]!, made[3]!, made[5]!]) {
+          made[made.indexOf(r)] = (await claim(r.id, 'runner-x'))!;
+        }
+        await store.createRun(newRun(await agentOf()));
+        const newest = [...made].sort((x, y) => y.queuedAt - x.queuedAt || (x.id < y.id ? 1 : -1));
+
+        expect(await store.listRuns(owner, { limit: 20 })).toStrictEqual(newest);
+        expect(await store.listRuns(owner, { limit: 0 })).toStrictEqual([]);
+        expect(await store.listRuns(owner, { agentId: a.id, limit: 20 })).toStrictEqual(
+          newest.filter((r) => r.agentId === a.id),
+        );
+        expect(await store.listRuns(owner, { status: 'running', limit: 20 })).toStrictEqual(
+          newest.filter((r) => r.status === 'running'),
+        );
+        expect(await store.listRuns(owner, { agentId: b.id, status: 'queued', limit: 20 })).toStrictEqual(
+          newest.filter((r) => r.agentId === b.id && r.status === 'queued'),
+        );
+        expect(await store.listRuns(id('user'), { limit: 20 })).toStrictEqual([]);
+        expect(await store.listRuns(id('user'), { agentId: a.id, limit: 20 })).toStrictEqual([]);
+
+        const pages: AgentRun[] = [];
+        let before: { queuedAt: number; id: string } | undefined;
+        for (;;) {
+          const page = await store.listRuns(owner, { limit: 2, before });
+          pages.push(...page);
+          const last = page.at(-1);
+          if (page.length < 2 || last === undefined) break;
+          before = { queuedAt: last.queuedAt, id: last.id };
+        }
+        expect(pages).toStrictEqual(newest);
+        await expect(store.listRuns(owner, { limit: -1 })).rejects.toMatchObject(refused('limit'));
+      });
+
+      it("lists runs in a status across owners, oldest first, and a runner's only when asked", async () => {
+        const [x, y] = [id('runner'), id('runner')];
+        const mine: AgentRun[] = [];
+        for (const [at, runner] of [
+          [3, x],
+          [1, y],
+          [2, x],
+        ] as const) {
+          const { run } = await store.createRun(newRun(await agentOf(), { now: T0 + at }));
+          mine.push((await claim(run.id, runner, T0 + 10 + at))!);
+        }
+        const ids = new Set(mine.map((r) => r.id));
+        const oldest = [...mine].sort((p, q) => p.queuedAt - q.queuedAt);
+        expect(await store.listRunsByStatus('running', { runnerId: x })).toStrictEqual(
+          oldest.filter((r) => r.runnerId === x),
+        );
+        expect((await store.listRunsByStatus('running')).filter((r) => ids.has(r.id))).toStrictEqual(oldest);
+        expect((await store.listRunsByStatus('queued')).filter((r) => ids.has(r.id))).toStrictEqual([]);
+        expect(await store.listRunsByStatus('running', { runnerId: id('runner') })).toStrictEqual([]);
+        await expect(store.listRunsByStatus('lost' as RunStatus)).rejects.toMatchObject(refused('status'));
+      });
+
+      it("sums an agent's run costs since a time, for its owner only", async () => {
+        const a = await agentOf();
+        const b = await agentOf(a.ownerId);
+        const finish = async (agent: Agent, at: number, costUsd: number) => {
+          const { run } = await store.createRun(newRun(agent, { now: at }));
+          await claim(run.id, 'runner-a', at + 1);
+          await store.transitionRun(run.id, ['running'], 'succeeded', { costUsd }, at + 2);
+        };
+        await finish(a, T0, 0.1);
+        await finish(a, T0 + 100, 0.25);
+        await finish(a, T0 + 200, 0.5);
+        await finish(b, T0 + 200, 7);
+        await store.createRun(newRun(a, { now: T0 + 300 }));
+        expect(await store.agentCostSince(a.ownerId, a.id, T0 + 100)).toBeCloseTo(0.75, 10);
+        expect(await store.agentCostSince(a.ownerId, a.id, 0)).toBeCloseTo(0.85, 10);
+        expect(await store.agentCostSince(a.ownerId, a.id, T0 + 301)).toBe(0);
+        expect(await store.agentCostSince(id('user'), a.id, 0)).toBe(0);
+        expect(await store.agentCostSince(a.ownerId, id('agent'), 0)).toBe(0);
+      });
+
+      it("stores a run's live events under its sessionId, as a conversation's", async () => {
+        const a = await agentOf();
+        const { run } = await store.createRun(newRun(a));
+        const events = eventsFor(run.sessionId, 0, 7);
+        await store.appendEvents(events.slice(0, 4));
+        await store.appendEvents(events.slice(4));
+        expect(await store.listEvents(run.sessionId, -1)).toStrictEqual(events);
+        expect(await store.lastEventSeq(run.sessionId)).toBe(6);
+        expect(await store.sessionCostUsd(run.sessionId)).toBeCloseTo(0.012345, 10);
+        // A run's sessionId is no conversation of its owner.
+        expect(await store.getSession(a.ownerId, run.sessionId)).toBeNull();
+        await expect(store.appendEvents(eventsFor(id('session'), 0, 1))).rejects.toMatchObject({
+          code: 'SESSION_NOT_FOUND',
+        });
+      });
+
+      it('deletes an agent with its versions; its runs stay, marked agentDeleted, and can still finish', async () => {
+        const a = await agentOf();
+        const keep = await agentOf(a.ownerId);
+        await store.updateAgent(a.ownerId, a.id, { instructions: 'Second version.' }, T0 + 1);
+        const { run: first } = await store.createRun(newRun(a, { now: T0 + 10 }));
+        const { run: second } = await store.createRun(newRun(a, { now: T0 + 20 }));
+        const { run: other } = await store.createRun(newRun(keep, { now: T0 + 30 }));
+        await claim(second.id, 'runner-a');
+
+        expect(await store.deleteAgent(a.ownerId, a.id)).toBe(true);
+        expect(await store.getAgent(a.ownerId, a.id)).toBeNull();
+        expect(await store.listAgentVersions(a.ownerId, a.id)).toBeNull();
+        expect((await store.listAgents(a.ownerId)).map((x) => x.id)).toStrictEqual([keep.id]);
+        expect(await store.deleteAgent(a.ownerId, a.id)).toBe(false);
+
+        const runs = await store.listRuns(a.ownerId, { agentId: a.id, limit: 10 });
+        expect(runs.map((r) => [r.id, r.agentDeleted])).toStrictEqual([
+          [second.id, true],
+          [first.id, true],
+        ]);
+        expect(await store.getRun(a.ownerId, other.id)).toStrictEqual(other);
+        const done = await store.transitionRun(second.id, ['running'], 'succeeded', { costUsd: 0.2 }, T0 + 90);
+        expect(done).toMatchObject({ status: 'succeeded', agentDeleted: true });
+        expect(await store.agentCostSince(a.ownerId, a.id, 0)).toBeCloseTo(0.2, 10);
+        await expect(store.createRun(newRun(a))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+        // The id can be used again: the new agent starts its own history.
+        const reborn = await store.createAgent({ ...agentInput(a.ownerId), id: a.id, now: T0 + 100 });
+        expect(await store.listAgentVersions(a.ownerId, a.id)).toStrictEqual([
+          { agentId: a.id, version: 1, instructions: reborn.instructions, createdAt: T0 + 100 },
+        ]);
       });
     });
   });

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+export * from './agents.js';
+
 /** Limits shared by server and browser. Sizes are in bytes of UTF-8 unless named otherwise. */
 export const Limits = {
   /** A user's chat message. Larger bodies are refused with PAYLOAD_TOO_LARGE (413). */

@@ -23,10 +23,16 @@ export type {
   SandboxSpawnOptions,
   SandboxStateChange,
 } from './sandbox.js';
+export type { OnScheduledRun, ScheduledAgent, ScheduledRun, Scheduler } from './scheduler.js';
 export type {
+  AgentUpdate,
+  ListRunsOptions,
+  NewAgent,
   NewMessage,
+  NewRun,
   NewSession,
   RunnerHeartbeat,
+  RunPatch,
   Store,
   TranscriptEntry,
   TranscriptKey,

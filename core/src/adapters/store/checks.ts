@@ -1,7 +1,35 @@
-import { Limits, Locale, OnboardingAnswers, RunnerRecord, UserId } from '@agent-platform/core/domain';
+import {
+  AgentId,
+  AgentPatch,
+  AgentRun,
+  AgentSpec,
+  AgentStatus,
+  canTransitionRun,
+  DedupeKey,
+  Limits,
+  Locale,
+  OnboardingAnswers,
+  RunCostUsd,
+  RunCursor,
+  RunFiles,
+  RunnerRecord,
+  RunReason,
+  RunResultText,
+  RunStatus,
+  RunTokens,
+  RunTransitions,
+  RunTrigger,
+  UserId,
+  WebhookSecret,
+} from '@agent-platform/core/domain';
 import { AppError } from '@agent-platform/core/errors';
 import type {
+  AgentUpdate,
+  ListRunsOptions,
+  NewAgent,
+  NewRun,
   RunnerHeartbeat,
+  RunPatch,
   TranscriptEntry,
   TranscriptKey,
   UsageRecord,
@@ -208,4 +236,141 @@ export function decodeTranscriptEntry(json: string, where: string): TranscriptEn
       { where },
     );
   }
+}
+
+/**
+ * Parses a record's input with a domain schema whose messages name their field; the first issue's
+ * path is the field in `details` (prefixed, for a schema checked as part of a larger input).
+ */
+function checkInput<T>(op: string, schema: z.ZodType<T>, value: unknown, prefix = ''): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const fieldOf = (i: z.core.$ZodIssue): string => {
+    const path = i.path.map(String).join('.');
+    return [prefix, path || (i.code === 'unrecognized_keys' ? i.keys.join(', ') : '')]
+      .filter((x) => x !== '')
+      .join('.');
+  };
+  const why = r.error.issues.map((i) => {
+    const field = fieldOf(i);
+    if (i.code === 'unrecognized_keys') {
+      return `${field} ${i.keys.length === 1 ? 'is an unknown field' : 'are unknown fields'}`;
+    }
+    // Most domain messages name their field; the others (an enum's) get it in front.
+    return field === '' || i.message.includes(field) ? i.message : `${field}: ${i.message}`;
+  });
+  const first = r.error.issues[0];
+  const field = (first && fieldOf(first)) || 'input';
+  throw new AppError('VALIDATION_FAILED', `${op}: ${why.join('; ')}.`, { field, issues: r.error.issues });
+}
+
+function validateNullableTime(op: string, field: string, value: number | null): void {
+  if (value !== null) validateTime(op, field, value);
+}
+
+/** A webhook needs a secret to sign its posts; a secret given must have the shape the server makes. */
+export function validateWebhook(op: string, webhookUrl: string | null, secret: string | null): void {
+  if (secret !== null) checkInput(op, WebhookSecret, secret, 'webhookSecret');
+  if (webhookUrl !== null && secret === null) {
+    throw invalid(op, 'webhookSecret', 'is required when notifications.webhookUrl is set (generate one on the server)');
+  }
+}
+
+/** Checks a new agent; returns its spec as parsed. */
+export function validateNewAgent(a: NewAgent): AgentSpec {
+  const op = 'createAgent';
+  checkInput(op, AgentId, a.id, 'id');
+  checkField(op, 'ownerId', UserId, a.ownerId);
+  const spec = checkInput(op, AgentSpec, a.spec);
+  if (a.status !== undefined) checkInput(op, AgentStatus, a.status, 'status');
+  validateWebhook(op, spec.notifications.webhookUrl, a.webhookSecret);
+  validateTime(op, 'now', a.now);
+  return spec;
+}
+
+/** Checks a patch before it is applied; the merged agent is checked again with `validateWebhook`. */
+export function validateAgentUpdate(patch: AgentUpdate, now: number): AgentPatch {
+  const op = 'updateAgent';
+  const { webhookSecret, ...rest } = patch;
+  if (webhookSecret !== undefined && webhookSecret !== null) {
+    checkInput(op, WebhookSecret, webhookSecret, 'webhookSecret');
+  }
+  validateTime(op, 'now', now);
+  return checkInput(op, AgentPatch, rest);
+}
+
+/** Checks a new run. */
+export function validateNewRun(r: NewRun): void {
+  const op = 'createRun';
+  checkInput(op, AgentRun.shape.id, r.id, 'id');
+  checkInput(op, AgentId, r.agentId, 'agentId');
+  checkField(op, 'ownerId', UserId, r.ownerId);
+  checkInput(op, RunTrigger, r.trigger, 'trigger');
+  checkInput(op, AgentRun.shape.sessionId, r.sessionId, 'sessionId');
+  if (r.dedupeKey !== undefined && r.dedupeKey !== null) checkInput(op, DedupeKey, r.dedupeKey, 'dedupeKey');
+  validateNullableTime(op, 'scheduledFor', r.scheduledFor ?? null);
+  if (r.attempt !== undefined && (!Number.isSafeInteger(r.attempt) || r.attempt < 1)) {
+    throw invalid(op, 'attempt', `must be an integer of at least 1, got ${r.attempt}`);
+  }
+  if (r.runnerId !== undefined && r.runnerId !== null) validateRunnerId(op, r.runnerId);
+  if (r.status !== undefined && r.status !== 'queued' && r.status !== 'skipped') {
+    throw invalid(op, 'status', `must be queued or skipped, got ${String(r.status)}`);
+  }
+  if (r.reason !== undefined && r.reason !== null) checkInput(op, RunReason, r.reason, 'reason');
+  if (r.status === 'skipped' && (r.reason ?? null) === null) {
+    throw invalid(op, 'reason', 'is required for a skipped run (for example OVERLAP)');
+  }
+  validateTime(op, 'now', r.now);
+}
+
+/**
+ * Checks a transition before anything is read: every status of `from` must be able to move to
+ * `to`, so that asking for an impossible move is an error rather than a quiet null.
+ */
+export function validateRunTransition(
+  id: string,
+  from: readonly RunStatus[],
+  to: RunStatus,
+  patch: RunPatch,
+  now: number,
+): void {
+  const op = 'transitionRun';
+  if (typeof id !== 'string' || id === '') throw invalid(op, 'id', 'must be a non-empty string');
+  checkInput(op, RunStatus, to, 'to');
+  if (!Array.isArray(from) || from.length === 0) throw invalid(op, 'from', 'must list at least one status');
+  for (const f of from) {
+    checkInput(op, RunStatus, f, 'from');
+    if (!canTransitionRun(f, to)) {
+      throw invalid(op, 'to', `cannot follow ${f} (a run moves ${f} → ${runMoves(f)})`, { from: f, to });
+    }
+  }
+  if (patch.runnerId !== undefined) validateRunnerId(op, patch.runnerId);
+  if (to === 'running' && patch.runnerId === undefined) {
+    throw invalid(op, 'runnerId', 'is required to move a run to running (the runner that claims it)');
+  }
+  if (patch.reason !== undefined && patch.reason !== null) checkInput(op, RunReason, patch.reason, 'reason');
+  if (to === 'skipped' && (patch.reason ?? null) === null) {
+    throw invalid(op, 'reason', 'is required to skip a run (for example OVERLAP)');
+  }
+  if (patch.result !== undefined && patch.result !== null) checkInput(op, RunResultText, patch.result, 'result');
+  if (patch.files !== undefined) checkInput(op, RunFiles, patch.files, 'files');
+  if (patch.tokens !== undefined) checkInput(op, RunTokens, patch.tokens, 'tokens');
+  if (patch.costUsd !== undefined) checkInput(op, RunCostUsd, patch.costUsd, 'costUsd');
+  validateTime(op, 'now', now);
+}
+
+const runMoves = (s: RunStatus): string =>
+  RunTransitions[s].length === 0 ? 'nowhere: it has ended' : RunTransitions[s].join(' | ');
+
+export function validateListRuns(opts: ListRunsOptions): void {
+  const op = 'listRuns';
+  if (!Number.isInteger(opts.limit) || opts.limit < 0) {
+    throw invalid(op, 'limit', `must be a non-negative integer, got ${opts.limit}`);
+  }
+  if (opts.status !== undefined) checkInput(op, RunStatus, opts.status, 'status');
+  if (opts.before !== undefined) checkInput(op, RunCursor, opts.before, 'before');
+}
+
+export function validateRunStatus(op: string, status: RunStatus): void {
+  checkInput(op, RunStatus, status, 'status');
 }

@@ -31,6 +31,21 @@
  *                                         the chunk that links it
  *   transcripts/{sha256(key)}/uuids/{uuid}
  *                                       { uuid }  the dedupe claim of a stored entry's uuid
+ *   agents/{agentId}                    { id, ownerId, name, description, instructions, schedule ({ cron, timeZone,
+ *                                         enabled, missedRunPolicy, overlapPolicy } or null), limits ({ timeoutMs,
+ *                                         maxTurns, maxUsd }), webhookUrl, inApp, webhookSecret, folder, status,
+ *                                         version, createdAt, updatedAt }
+ *   agents/{agentId}/instructionVersions/{version as 8 digits}
+ *                                       { agentId, ownerId, version, instructions, createdAt }
+ *   runs/{runId}                        { id, agentId, ownerId, status, trigger, reason, runnerId, dedupeKey,
+ *                                         sessionId, attempt, scheduledFor, queuedAt, startedAt, endedAt,
+ *                                         durationMs, result, files ([{ path, bytes, changeKind }]), tokens
+ *                                         ({ inputTokens, outputTokens, cacheReadTokens, cacheCreationTokens }),
+ *                                         costUsd, agentDeleted }
+ *   runDedupe/{sha256([ownerId, dedupeKey])}
+ *                                       { ownerId, dedupeKey, runId }  createRun's idempotency claim
+ *   runSessions/{sessionId}             { ownerId, sessionId, runId }  the id is a run's: its events live under
+ *                                         sessions/{sessionId}/events, where no session document exists
  *
  * Why this shape:
  * - Messages and events live under their session, so a session's reads are one collection scan and
@@ -64,6 +79,21 @@
  *   An append whose entries exceed one commit (COMMIT_BYTES, or MAX_ENTRIES_PER_COMMIT entries)
  *   is written in several transactions, in order; if one fails the earlier ones stay, and
  *   appending the same entries again skips those already stored (by uuid).
+ * - Agents and runs are top-level collections, not under their owner: the scheduler lists scheduled
+ *   agents of every owner, and a runner's take-over lists running runs of every owner. Each record
+ *   carries ownerId, and every read by an owner compares it.
+ * - createRun is one transaction that reads the dedupe claim, the agent (it must be the owner's),
+ *   the run id and the sessionId (neither a conversation's nor another run's), then creates the
+ *   run with its claims, so a redelivered schedule message makes one run. transitionRun reads the
+ *   run and writes it in a transaction: a compare-and-set on its status.
+ * - A run's events use the conversation path (sessions/{sessionId}/events) so that listEvents and
+ *   the WebSocket replay serve runs unchanged; runSessions/{sessionId} is what lets appendEvents
+ *   accept the id.
+ * - Runs outlive their agent: deleteAgent deletes the agent document in a transaction (a createRun
+ *   after it finds no agent), then, in batches, its instruction versions, and marks its runs
+ *   agentDeleted. Calling it again finishes a sweep that failed part way.
+ * - The webhook secret sits in the agent document (browsers never read Firestore) and is mapped
+ *   out of every Agent read but for its last 4 characters.
  *
  * Queries and their indexes (composite ones in /firestore.indexes.json; the emulator enforces none,
  * so keep that file in step with every query here):
@@ -84,31 +114,54 @@
  *   listPlacements  placements: runnerId ==, sorted here by userId        → single field, automatic
  *   listTranscriptSubpaths  transcripts: sessionKey ==                    → single field, automatic
  *   loadTranscript  chunks of a transcript: order by seq                  → single field, automatic
+ *   listAgents      agents: ownerId ==, order by createdAt desc, id desc  → (ownerId, createdAt desc, id desc)
+ *   listScheduledAgents  agents: status ==, schedule.enabled ==          → single fields, merged (equalities only)
+ *   listAgentVersions  instructionVersions of an agent: order by version → single field, automatic
+ *   deleteAgent     instructionVersions: ownerId ==; runs: ownerId ==, agentId ==, agentDeleted ==
+ *                                                                         → single fields, merged (equalities only)
+ *   listRuns        runs: ownerId ==, [agentId ==], [status ==], order by queuedAt desc, id desc
+ *                                                                         → (ownerId, [agentId,] [status,] queuedAt
+ *                                                                            desc, id desc): one per filter shape
+ *   listRunsByStatus  runs: status ==, [runnerId ==], sorted here         → single fields, merged (equalities only)
+ *   runningRunOf    runs: agentId ==, status == running, sorted here      → single fields, merged (equalities only)
+ *   agentCostSince  runs: ownerId ==, agentId ==, queuedAt >=: sum(costUsd)
+ *                                                                         → (ownerId, agentId, queuedAt, costUsd)
  * Firestore computes sum() from index entries, hence the summed fields in the last index. `payload`
- * (events) and `text` (messages, chunks, parts) are exempt from indexing: never queried, and large.
+ * (events), `text` (messages, chunks, parts), `instructions` (agents, instructionVersions), `result` and
+ * `files` (runs) and `webhookSecret` (agents) are exempt from indexing: never queried, and large (or secret).
  * `sessionKey` (a hash of ownerId, projectKey and sessionId) lets one equality find a session's
  * transcripts without a composite index; the sorts done here are over small sets (the pool's
- * runners, one runner's users, one session's subagents).
+ * runners, one runner's users, one session's subagents, the scheduled agents, the runs queued or
+ * running now).
  *
  * Browsers never read Firestore (firestore.rules denies all): every access goes through the API,
  * which checks owners.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type {
+  Agent,
+  AgentRun,
+  AgentVersion,
   Message,
   MessageStatus,
   OnboardingAnswers,
   Placement,
   RunnerRecord,
+  RunStatus,
   Session,
   SessionContext,
   User,
 } from '@agent-platform/core/domain';
 import { AppError } from '@agent-platform/core/errors';
 import type {
+  AgentUpdate,
+  ListRunsOptions,
+  NewAgent,
   NewMessage,
+  NewRun,
   NewSession,
   RunnerHeartbeat,
+  RunPatch,
   Store,
   TranscriptEntry,
   TranscriptKey,
@@ -140,6 +193,8 @@ import {
   validateUsage,
   validateUserId,
 } from './checks.js';
+import { FirestoreAgents } from './firestore-agents.js';
+import { docId, sha256 } from './firestore-ids.js';
 import {
   canTakeOver,
   heartbeatRecord,
@@ -278,17 +333,7 @@ interface EventDoc {
 
 type UsageDoc = UsageRecord;
 
-/**
- * A document id for a record id. Ids that are safe and readable are kept as they are; anything else
- * (a `/`, `.` or `..`, `__x__`, odd characters, very long) is replaced by `~` + its SHA-256, which
- * no kept id can equal because `~` is not in the kept alphabet.
- */
-export function docId(id: string): string {
-  if (/^[A-Za-z0-9_-][A-Za-z0-9_.:@+=-]{0,254}$/.test(id) && !/^__.*__$/.test(id)) return id;
-  return `~${sha256(id)}`;
-}
-
-const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
+export { docId };
 
 const seqId = (seq: number): string => String(seq).padStart(SEQ_DIGITS, '0');
 
@@ -404,6 +449,8 @@ export class FirestoreStore implements Store {
   private readonly maxAttempts: number;
   private readonly knownSessions = new Set<string>();
   private closed = false;
+  /** Agents, their instruction versions and runs. */
+  private readonly agents: FirestoreAgents;
 
   constructor(opts: FirestoreStoreOptions) {
     // One app per store: firebase-admin caches a Firestore client per (app, database), and its
@@ -418,6 +465,7 @@ export class FirestoreStore implements Store {
       this.db.settings({ host: opts.emulatorHost, ssl: false, universeDomain: 'googleapis.com' });
     }
     this.maxAttempts = opts.maxTransactionAttempts ?? 10;
+    this.agents = new FirestoreAgents(this.db, this.maxAttempts);
   }
 
   private users(): CollectionReference {
@@ -713,11 +761,14 @@ export class FirestoreStore implements Store {
     }
   }
 
-  /** Sessions are never deleted, so once seen, a session is not read again for appends. */
+  /**
+   * Events go under a conversation's session or a run's sessionId (runSessions). Neither is ever
+   * deleted, so once seen, an id is not read again for appends.
+   */
   private async assertSessionExists(sessionId: string): Promise<void> {
     if (this.knownSessions.has(sessionId)) return;
-    const snap = await this.session(sessionId).get();
-    if (!snap.exists) throw sessionNotFound(sessionId);
+    const [session, runSession] = await this.db.getAll(this.session(sessionId), this.agents.runSession(sessionId));
+    if (!session?.exists && !runSession?.exists) throw sessionNotFound(sessionId);
     this.rememberSession(sessionId);
   }
 
@@ -1040,6 +1091,72 @@ export class FirestoreStore implements Store {
       .map((d) => (d.data() as Pick<TranscriptDoc, 'subpath'>).subpath)
       .filter((subpath) => subpath !== '')
       .sort();
+  }
+
+  createAgent(a: NewAgent): Promise<Agent> {
+    return this.agents.createAgent(a);
+  }
+
+  getAgent(ownerId: string, id: string): Promise<Agent | null> {
+    return this.agents.getAgent(ownerId, id);
+  }
+
+  listAgents(ownerId: string): Promise<Agent[]> {
+    return this.agents.listAgents(ownerId);
+  }
+
+  updateAgent(ownerId: string, id: string, patch: AgentUpdate, now: number): Promise<Agent | null> {
+    return this.agents.updateAgent(ownerId, id, patch, now);
+  }
+
+  deleteAgent(ownerId: string, id: string): Promise<boolean> {
+    return this.agents.deleteAgent(ownerId, id);
+  }
+
+  listAgentVersions(ownerId: string, agentId: string): Promise<AgentVersion[] | null> {
+    return this.agents.listAgentVersions(ownerId, agentId);
+  }
+
+  getAgentWebhookSecret(ownerId: string, agentId: string): Promise<string | null> {
+    return this.agents.getAgentWebhookSecret(ownerId, agentId);
+  }
+
+  listScheduledAgents(): Promise<Agent[]> {
+    return this.agents.listScheduledAgents();
+  }
+
+  createRun(r: NewRun): Promise<{ run: AgentRun; created: boolean }> {
+    return this.agents.createRun(r);
+  }
+
+  getRun(ownerId: string, id: string): Promise<AgentRun | null> {
+    return this.agents.getRun(ownerId, id);
+  }
+
+  listRuns(ownerId: string, opts: ListRunsOptions): Promise<AgentRun[]> {
+    return this.agents.listRuns(ownerId, opts);
+  }
+
+  transitionRun(
+    id: string,
+    from: readonly RunStatus[],
+    to: RunStatus,
+    patch: RunPatch,
+    now: number,
+  ): Promise<AgentRun | null> {
+    return this.agents.transitionRun(id, from, to, patch, now);
+  }
+
+  listRunsByStatus(status: RunStatus, opts?: { runnerId?: string | undefined }): Promise<AgentRun[]> {
+    return this.agents.listRunsByStatus(status, opts);
+  }
+
+  runningRunOf(agentId: string): Promise<AgentRun | null> {
+    return this.agents.runningRunOf(agentId);
+  }
+
+  agentCostSince(ownerId: string, agentId: string, sinceMs: number): Promise<number> {
+    return this.agents.agentCostSince(ownerId, agentId, sinceMs);
   }
 
   async close(): Promise<void> {

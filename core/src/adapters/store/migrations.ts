@@ -149,6 +149,105 @@ export const migrations: readonly Migration[] = [
       CREATE UNIQUE INDEX transcript_entries_uuid ON transcript_entries (transcript_id, uuid) WHERE uuid IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    name: 'agents, instruction versions, runs; events of runs',
+    // events is rebuilt without its foreign key to sessions: a run's events are stored under the
+    // run's sessionId, which names no session row. appendEvents checks that the id is a session's
+    // or a run's instead. Sessions are never deleted, so the cascade that goes with the key was
+    // never used. Rows written before keep their data.
+    // Schedule and limits are columns (not JSON) so that STRICT types them; the schedule's five
+    // columns are all set or all NULL (no schedule). Policies are checked at the boundary, not by
+    // CHECK, so that a new policy needs no rebuild.
+    // agent_runs has no foreign key to agents: runs outlive their agent (agent_deleted = 1).
+    sql: `
+      CREATE TABLE events_v4 (
+        session_id TEXT NOT NULL,
+        seq INTEGER NOT NULL CHECK (seq >= 0),
+        type TEXT NOT NULL,
+        message_id TEXT,
+        at INTEGER NOT NULL,
+        payload TEXT NOT NULL CHECK (json_valid(payload)),
+        PRIMARY KEY (session_id, seq)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO events_v4 (session_id, seq, type, message_id, at, payload)
+        SELECT session_id, seq, type, message_id, at, payload FROM events;
+      DROP TABLE events;
+      ALTER TABLE events_v4 RENAME TO events;
+
+      CREATE TABLE agents (
+        id TEXT PRIMARY KEY,
+        owner_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL,
+        instructions TEXT NOT NULL,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        folder TEXT NOT NULL,
+        schedule_cron TEXT,
+        schedule_time_zone TEXT,
+        schedule_enabled INTEGER CHECK (schedule_enabled IN (0, 1)),
+        schedule_missed_run_policy TEXT,
+        schedule_overlap_policy TEXT,
+        timeout_ms INTEGER NOT NULL,
+        max_turns INTEGER NOT NULL,
+        max_usd REAL NOT NULL,
+        webhook_url TEXT,
+        webhook_secret TEXT,
+        in_app_notifications INTEGER NOT NULL CHECK (in_app_notifications IN (0, 1)),
+        status TEXT NOT NULL CHECK (status IN ('active', 'paused')),
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        CHECK ((schedule_cron IS NULL) = (schedule_time_zone IS NULL)
+          AND (schedule_cron IS NULL) = (schedule_enabled IS NULL)
+          AND (schedule_cron IS NULL) = (schedule_missed_run_policy IS NULL)
+          AND (schedule_cron IS NULL) = (schedule_overlap_policy IS NULL))
+      ) STRICT;
+      CREATE INDEX agents_owner_created ON agents (owner_id, created_at DESC, id DESC);
+      -- listScheduledAgents: the scheduler reads every active agent with an enabled schedule at start-up.
+      CREATE INDEX agents_scheduled ON agents (id) WHERE status = 'active' AND schedule_enabled = 1;
+
+      CREATE TABLE agent_versions (
+        agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        instructions TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (agent_id, version)
+      ) STRICT, WITHOUT ROWID;
+
+      -- files: a JSON array of { path, bytes, changeKind }. dedupe_key is unique per owner (NULLs
+      -- are distinct, so runs without a key never collide); session_id is unique among runs.
+      CREATE TABLE agent_runs (
+        id TEXT PRIMARY KEY,
+        agent_id TEXT NOT NULL,
+        owner_id TEXT NOT NULL,
+        status TEXT NOT NULL
+          CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'timed_out', 'cancelled', 'skipped')),
+        trigger TEXT NOT NULL CHECK (trigger IN ('schedule', 'manual', 'retry')),
+        reason TEXT,
+        runner_id TEXT,
+        dedupe_key TEXT,
+        session_id TEXT NOT NULL UNIQUE,
+        attempt INTEGER NOT NULL CHECK (attempt >= 1),
+        scheduled_for INTEGER,
+        queued_at INTEGER NOT NULL,
+        started_at INTEGER,
+        ended_at INTEGER,
+        duration_ms INTEGER CHECK (duration_ms >= 0),
+        result TEXT,
+        files TEXT NOT NULL CHECK (json_valid(files) AND json_type(files) = 'array'),
+        input_tokens INTEGER NOT NULL CHECK (input_tokens >= 0),
+        output_tokens INTEGER NOT NULL CHECK (output_tokens >= 0),
+        cache_read_tokens INTEGER NOT NULL CHECK (cache_read_tokens >= 0),
+        cache_creation_tokens INTEGER NOT NULL CHECK (cache_creation_tokens >= 0),
+        cost_usd REAL NOT NULL CHECK (cost_usd >= 0),
+        agent_deleted INTEGER NOT NULL CHECK (agent_deleted IN (0, 1)),
+        UNIQUE (owner_id, dedupe_key)
+      ) STRICT;
+      CREATE INDEX agent_runs_owner_queued ON agent_runs (owner_id, queued_at DESC, id DESC);
+      CREATE INDEX agent_runs_agent_queued ON agent_runs (agent_id, queued_at DESC, id DESC);
+      CREATE INDEX agent_runs_status ON agent_runs (status, runner_id, queued_at, id);
+    `,
+  },
 ];
 
 /**

@@ -165,6 +165,80 @@ describe('SqliteStore', () => {
     expect(versions).toEqual(migrations.map((m) => m.version));
   });
 
+  it("upgrades a file written before agents: events keep their data, and take a run's events too", async () => {
+    const db = openRaw();
+    applyMigrations(db, migrations.slice(0, 3));
+    db.prepare(
+      `INSERT INTO users (id, name, email, photo_url, locale, onboarding, created_at, last_seen_at)
+       VALUES ('u1', 'Lee', NULL, NULL, 'ko', '{"role":"analyst"}', 1, 2)`,
+    ).run();
+    db.prepare(
+      `INSERT INTO sessions (id, owner_id, title, context, claude_session_id, created_at, updated_at)
+       VALUES ('s1', 'u1', 't', 'workspace', 'claude-1', 10, 20)`,
+    ).run();
+    db.prepare(
+      `INSERT INTO messages (id, session_id, owner_id, client_message_id, text, status, created_at)
+       VALUES ('m1', 's1', 'u1', 'c1', 'hello', 'done', 20)`,
+    ).run();
+    const events = [0, 1].map(
+      (seq) => ({ v: 1, sessionId: 's1', seq, messageId: 'm1', at: 30 + seq, type: 'status', state: 'idle' }) as const,
+    );
+    const insertEvent = db.prepare(
+      'INSERT INTO events (session_id, seq, type, message_id, at, payload) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    for (const e of events) insertEvent.run(e.sessionId, e.seq, e.type, e.messageId, e.at, JSON.stringify(e));
+
+    const store = openStore();
+    expect(await store.getUser('u1')).toMatchObject({ locale: 'ko', onboarding: { role: 'analyst' }, lastSeenAt: 2 });
+    expect(await store.getSession('u1', 's1')).toMatchObject({ claudeSessionId: 'claude-1', updatedAt: 20 });
+    expect((await store.listMessages('s1')).map((m) => [m.id, m.status])).toEqual([['m1', 'done']]);
+    expect(await store.listEvents('s1', -1)).toEqual(events);
+    // The events table lost its foreign key (a run's sessionId names no session row), nothing else.
+    expect(db.pragma('foreign_key_list(events)')).toEqual([]);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+
+    await store.appendEvents([{ ...events[0]!, seq: 2 }]);
+    expect(await store.lastEventSeq('s1')).toBe(2);
+    const agent = await store.createAgent({
+      id: 'agent-1',
+      ownerId: 'u1',
+      spec: {
+        name: 'Digest',
+        description: '',
+        instructions: 'Summarise.',
+        schedule: null,
+        limits: { timeoutMs: 60_000, maxTurns: 5, maxUsd: 1 },
+        notifications: { webhookUrl: null, inApp: true },
+      },
+      webhookSecret: null,
+      now: 100,
+    });
+    const { run } = await store.createRun({
+      id: 'run-1',
+      agentId: agent.id,
+      ownerId: 'u1',
+      trigger: 'manual',
+      sessionId: 'run-session-1',
+      now: 200,
+    });
+    const runEvent = { ...events[0]!, sessionId: run.sessionId, messageId: null };
+    await store.appendEvents([runEvent]);
+    expect(await store.listEvents(run.sessionId, -1)).toEqual([runEvent]);
+    await expect(store.appendEvents([{ ...events[0]!, sessionId: 'nope' }])).rejects.toMatchObject({
+      code: 'SESSION_NOT_FOUND',
+    });
+    const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+    expect(versions).toEqual(migrations.map((m) => m.version));
+  });
+
+  it('serves listScheduledAgents from its partial index', async () => {
+    await openStore().close();
+    const plan = openRaw()
+      .prepare("EXPLAIN QUERY PLAN SELECT * FROM agents WHERE status = 'active' AND schedule_enabled = 1 ORDER BY id")
+      .all() as { detail: string }[];
+    expect(plan.map((r) => r.detail).join('\n')).toMatch(/agents_scheduled/);
+  });
+
   it('serves listOpenMessages from its partial index', async () => {
     await openStore().close();
     const plan = openRaw()

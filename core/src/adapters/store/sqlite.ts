@@ -1,19 +1,28 @@
 import { closeSync, openSync } from 'node:fs';
 import type {
+  Agent,
+  AgentRun,
+  AgentVersion,
   Message,
   MessageStatus,
   OnboardingAnswers,
   Placement,
   RunnerRecord,
+  RunStatus,
   Session,
   SessionContext,
   User,
 } from '@agent-platform/core/domain';
 import { AppError } from '@agent-platform/core/errors';
 import type {
+  AgentUpdate,
+  ListRunsOptions,
+  NewAgent,
   NewMessage,
+  NewRun,
   NewSession,
   RunnerHeartbeat,
+  RunPatch,
   Store,
   TranscriptEntry,
   TranscriptKey,
@@ -39,6 +48,7 @@ import {
 } from './checks.js';
 import { applyMigrations } from './migrations.js';
 import { canTakeOver, heartbeatRecord, planPlacement, type StoredPlacement, type StoredRunner } from './pool.js';
+import { SqliteAgents } from './sqlite-agents.js';
 
 export interface SqliteStoreOptions {
   /** Path of the database file; created (with its folder's WAL side files) when missing. */
@@ -200,6 +210,8 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly stmt;
   private readonly tx;
+  /** Agents, their instruction versions and runs. */
+  private readonly agents: SqliteAgents;
 
   constructor(opts: SqliteStoreOptions) {
     this.file = opts.file;
@@ -222,6 +234,7 @@ export class SqliteStore implements Store {
     }
 
     const db = this.db;
+    this.agents = new SqliteAgents(db);
     this.stmt = {
       // A repeat sighting refreshes what the provider owns; createdAt, locale and answers stay, and
       // lastSeenAt never moves backwards.
@@ -389,6 +402,10 @@ export class SqliteStore implements Store {
         return { message: toMessage(existing), created: false };
       }),
       appendEvents: db.transaction((events: SessionEvent[]): void => {
+        // No foreign key since migration 4: the id may be a conversation's or a run's sessionId.
+        for (const sessionId of new Set(events.map((e) => e.sessionId))) {
+          if (!this.agents.eventSessionExists(sessionId)) throw sessionNotFound(sessionId);
+        }
         for (const e of events) {
           try {
             this.stmt.insertEvent.run(e.sessionId, e.seq, e.type, e.messageId, e.at, JSON.stringify(e));
@@ -401,7 +418,6 @@ export class SqliteStore implements Store {
                 { sessionId: e.sessionId, seq: e.seq },
               );
             }
-            if (isSqliteError(err, 'SQLITE_CONSTRAINT_FOREIGNKEY')) throw sessionNotFound(e.sessionId);
             throw err;
           }
         }
@@ -667,6 +683,72 @@ export class SqliteStore implements Store {
   async listTranscriptSubpaths(key: Omit<TranscriptKey, 'subpath'>): Promise<string[]> {
     validateTranscriptKey('listTranscriptSubpaths', key);
     return this.stmt.listTranscriptSubpaths.all(key.ownerId, key.projectKey, key.sessionId);
+  }
+
+  createAgent(a: NewAgent): Promise<Agent> {
+    return this.agents.createAgent(a);
+  }
+
+  getAgent(ownerId: string, id: string): Promise<Agent | null> {
+    return this.agents.getAgent(ownerId, id);
+  }
+
+  listAgents(ownerId: string): Promise<Agent[]> {
+    return this.agents.listAgents(ownerId);
+  }
+
+  updateAgent(ownerId: string, id: string, patch: AgentUpdate, now: number): Promise<Agent | null> {
+    return this.agents.updateAgent(ownerId, id, patch, now);
+  }
+
+  deleteAgent(ownerId: string, id: string): Promise<boolean> {
+    return this.agents.deleteAgent(ownerId, id);
+  }
+
+  listAgentVersions(ownerId: string, agentId: string): Promise<AgentVersion[] | null> {
+    return this.agents.listAgentVersions(ownerId, agentId);
+  }
+
+  getAgentWebhookSecret(ownerId: string, agentId: string): Promise<string | null> {
+    return this.agents.getAgentWebhookSecret(ownerId, agentId);
+  }
+
+  listScheduledAgents(): Promise<Agent[]> {
+    return this.agents.listScheduledAgents();
+  }
+
+  createRun(r: NewRun): Promise<{ run: AgentRun; created: boolean }> {
+    return this.agents.createRun(r);
+  }
+
+  getRun(ownerId: string, id: string): Promise<AgentRun | null> {
+    return this.agents.getRun(ownerId, id);
+  }
+
+  listRuns(ownerId: string, opts: ListRunsOptions): Promise<AgentRun[]> {
+    return this.agents.listRuns(ownerId, opts);
+  }
+
+  transitionRun(
+    id: string,
+    from: readonly RunStatus[],
+    to: RunStatus,
+    patch: RunPatch,
+    now: number,
+  ): Promise<AgentRun | null> {
+    return this.agents.transitionRun(id, from, to, patch, now);
+  }
+
+  listRunsByStatus(status: RunStatus, opts?: { runnerId?: string | undefined }): Promise<AgentRun[]> {
+    return this.agents.listRunsByStatus(status, opts);
+  }
+
+  runningRunOf(agentId: string): Promise<AgentRun | null> {
+    return this.agents.runningRunOf(agentId);
+  }
+
+  agentCostSince(ownerId: string, agentId: string, sinceMs: number): Promise<number> {
+    return this.agents.agentCostSince(ownerId, agentId, sinceMs);
   }
 
   async close(): Promise<void> {
