@@ -10,13 +10,10 @@ import { AppError } from '../errors.js';
  * restricted means either (Vixie cron's OR). No seconds, no `L`, `W`, `#`, `?` or `@daily`.
  */
 
-/** What to do about runs that fell while the platform was down (or the machine slept). */
-export const MissedRunPolicy = z.enum(['skip', 'run-once']);
-export type MissedRunPolicy = z.infer<typeof MissedRunPolicy>;
+// The policies are part of the agent's record (domain); re-exported here for the schedule's users.
+import { MissedRunPolicy, OverlapPolicy } from '../domain/agents.js';
 
-/** A run due while the previous one still runs is recorded as skipped (by the caller, which knows). */
-export const OverlapPolicy = z.enum(['skip']);
-export type OverlapPolicy = z.infer<typeof OverlapPolicy>;
+export { MissedRunPolicy, OverlapPolicy };
 
 /** The part of a schedule that says when. */
 export interface CronInZone {
