@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { AgentId, AgentSpec } from '../domain/index.js';
 
 /**
  * Session events: everything that happens in a conversation after a user's message, in order.
  * Each carries the per-session sequence number the runner gave it, and the id of the user
  * message (turn) it belongs to. They are stored, fanned out over the WebSocket and replayed
- * on reconnect. Version 1 of the catalogue.
+ * on reconnect. Version 1 of the catalogue; types are added to it without a new version, since a
+ * client drops a type it does not know.
  */
 const base = {
   v: z.literal(1),
@@ -134,6 +136,42 @@ export const SandboxEvent = z.object({
   message: z.string().optional(),
 });
 
+/** Bounds of the outline an agent proposal carries (the steps the preview panel lists). */
+export const AgentProposalLimits = {
+  steps: 20,
+  stepChars: 200,
+  /** Fire times shown with a proposal. */
+  nextRuns: 3,
+} as const;
+
+/** A schedule (or its absence) in words, in each language the app speaks. */
+export const ScheduleText = z.object({ en: z.string(), ko: z.string() });
+export type ScheduleText = z.infer<typeof ScheduleText>;
+
+/**
+ * Claude proposed an agent in an agent-create session (its propose_agent tool): the validated draft
+ * the preview panel shows. Each proposal replaces the one before.
+ */
+export const AgentProposalEvent = z.object({
+  ...base,
+  type: z.literal('agent.proposal'),
+  draft: AgentSpec,
+  /** What the agent does, a few words per step, for the person to check. */
+  steps: z.array(z.string().max(AgentProposalLimits.stepChars)).max(AgentProposalLimits.steps),
+  /** The schedule in words, such as "every Monday at 08:00 (Asia/Seoul)". */
+  scheduleText: ScheduleText,
+  /** The next fire times, ms since the epoch; empty when the draft has no enabled schedule. */
+  nextRuns: z.array(z.number().int()).max(AgentProposalLimits.nextRuns),
+});
+
+/** The proposal was saved as an agent of the session's owner (the save_agent tool). */
+export const AgentSavedEvent = z.object({
+  ...base,
+  type: z.literal('agent.saved'),
+  agentId: AgentId,
+  name: z.string(),
+});
+
 export const SessionEvent = z.discriminatedUnion('type', [
   StatusEvent,
   SandboxEvent,
@@ -143,6 +181,8 @@ export const SessionEvent = z.discriminatedUnion('type', [
   ToolResultEvent,
   TurnResultEvent,
   ErrorEvent,
+  AgentProposalEvent,
+  AgentSavedEvent,
 ]);
 export type SessionEvent = z.infer<typeof SessionEvent>;
 export type SessionEventType = SessionEvent['type'];

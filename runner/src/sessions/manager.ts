@@ -16,6 +16,8 @@ import {
   type SDKUserMessage,
   type SpawnedProcess,
 } from '@anthropic-ai/claude-agent-sdk';
+import { AGENT_DESIGN_PROMPT } from '../agents/design-prompt.js';
+import { agentDesignOptions } from '../agents/design-tools.js';
 import type { Logger } from '../log.js';
 import { AsyncQueue } from './async-queue.js';
 import type { EventLog } from './event-log.js';
@@ -294,6 +296,20 @@ export class SessionManager {
     // The SDK may spawn before query() returns; the process is kept here until `live` exists.
     const spawned: { process: SandboxProcess | undefined } = { process: undefined };
     let live: LiveSession | undefined;
+    const platformPrompt = this.o.appendSystemPrompt ?? PLATFORM_PROMPT;
+    // Designing an agent: the design prompt after the platform's, and the propose/save tools.
+    const design =
+      session.context === 'agent-create'
+        ? agentDesignOptions({
+            sessionId: session.id,
+            ownerId: session.ownerId,
+            store: this.o.store,
+            events: this.o.events,
+            clock: this.o.clock,
+            log,
+            currentMessageId: () => live?.current?.messageId ?? null,
+          })
+        : undefined;
     const options: Options = {
       cwd: sandbox.workspaceDir,
       // The runtimes put Claude's config under the sandbox's home; the SDK must know it too, because it
@@ -303,7 +319,12 @@ export class SessionManager {
       // The sandbox is the boundary; inside it Claude acts without asking, as the user expects.
       permissionMode: 'bypassPermissions',
       allowDangerouslySkipPermissions: true,
-      systemPrompt: { type: 'preset', preset: 'claude_code', append: this.o.appendSystemPrompt ?? PLATFORM_PROMPT },
+      systemPrompt: {
+        type: 'preset',
+        preset: 'claude_code',
+        append: design ? `${platformPrompt}\n\n${AGENT_DESIGN_PROMPT}` : platformPrompt,
+      },
+      ...design,
       ...(this.o.model ? { model: this.o.model } : {}),
       ...(resume ? { resume } : {}),
       ...(mirror ? { sessionStore: mirror.sessionStoreFor(session.ownerId) } : {}),
