@@ -9,6 +9,7 @@ import {
   type Clock,
   type LocalSignIn,
   type Principal,
+  type Scheduler,
   type Store,
 } from '@agent-platform/core/ports';
 import {
@@ -29,6 +30,7 @@ import {
 import { type Context, Hono } from 'hono';
 import { errorResponse } from './http/errors.js';
 import { parseJsonBody, parseQuery } from './http/parse.js';
+import { registerAgentRoutes } from './routes/agents.js';
 import { publishChatTurn, titleFromText } from './services/messages.js';
 
 export interface ApiDeps {
@@ -39,6 +41,8 @@ export interface ApiDeps {
   localSignIn?: LocalSignIn | undefined;
   clock: Clock;
   info: { version: string; modelConfigured: boolean; sandbox: string; auth: AuthConfig };
+  /** Arms agents' schedules (in-process locally, Cloud Scheduler in the cloud); absent: none fire. */
+  scheduler?: Scheduler | undefined;
   /**
    * The cloud's runner pool: places each user on a runner (sticky while it is healthy). Absent in
    * local mode, where the one process is the runner and its WebSocket is `/ws` on this origin.
@@ -51,7 +55,9 @@ export interface ApiDeps {
 }
 
 /** `user` is set only when the auth step read the profile (see the sighting cache); use `userOf`. */
-type Env = { Variables: { principal: Principal; user: User | undefined } };
+/** What the auth middleware gives every route after it. */
+export type ApiEnv = { Variables: { principal: Principal; user: User | undefined } };
+type Env = ApiEnv;
 
 /**
  * How stale a stored profile may get before a request refreshes it (lastSeenAt, and name, email and
@@ -280,6 +286,8 @@ export function createApi(deps: ApiDeps): Hono<Env> {
     await publishTurn(session.ownerId, session.id, message.id);
     return c.json({ messageId: message.id }, 202);
   });
+
+  registerAgentRoutes(app, { store, clock, newId, scheduler: deps.scheduler });
 
   // Last, so that a mounted API answers its own unknown paths instead of falling through to the web app.
   app.all('*', (c) => {

@@ -1,5 +1,22 @@
 import { z } from 'zod';
-import { Limits, Locale, Message, OnboardingAnswers, Session, SessionContext, User } from '../domain/index.js';
+import {
+  Agent,
+  AgentPatch,
+  AgentRun,
+  type AgentSchedule,
+  AgentSpec,
+  AgentVersion,
+  Limits,
+  Locale,
+  Message,
+  OnboardingAnswers,
+  type RunCursor,
+  RunStatus,
+  Session,
+  SessionContext,
+  User,
+} from '../domain/index.js';
+import { scheduleIssues } from '../schedule/index.js';
 import { SessionEvent } from './events.js';
 
 const utf8Bytes = (s: string): number => new TextEncoder().encode(s).length;
@@ -150,3 +167,66 @@ export const ErrorEnvelope = z.object({
   details: z.record(z.string(), z.unknown()).optional(),
 });
 export type ErrorEnvelope = z.infer<typeof ErrorEnvelope>;
+
+// ─── Agents ────────────────────────────────────────────────────────────────────────────────────
+
+/** The schedule's meaning (a cron that parses, a time zone that exists), on top of its shape. */
+const scheduleMeaning = (s: { schedule?: AgentSchedule | null | undefined }, ctx: z.RefinementCtx): void => {
+  if (!s.schedule) return;
+  for (const issue of scheduleIssues(s.schedule)) {
+    ctx.addIssue({ code: 'custom', path: ['schedule', issue.field], message: issue.message });
+  }
+};
+
+/** POST /api/agents */
+export const CreateAgentBody = AgentSpec.superRefine(scheduleMeaning);
+export type CreateAgentBody = z.infer<typeof CreateAgentBody>;
+
+/** PATCH /api/agents/:id: any of the spec's fields, and status (pause, resume). */
+export const UpdateAgentBody = AgentPatch.superRefine(scheduleMeaning);
+export type UpdateAgentBody = z.infer<typeof UpdateAgentBody>;
+
+/** An agent as the dashboard lists it. */
+export const AgentSummary = z.object({
+  agent: Agent,
+  /** The schedule in words, in both languages (null: runs only when asked). */
+  scheduleText: z.object({ en: z.string(), ko: z.string() }).nullable(),
+  /** The next time it runs by itself; null when paused, unscheduled or disabled. */
+  nextRunAt: z.number().int().nullable(),
+  lastRun: AgentRun.nullable(),
+  /** What its runs cost this calendar month (UTC). */
+  monthCostUsd: z.number(),
+});
+export type AgentSummary = z.infer<typeof AgentSummary>;
+
+export const AgentListResponse = z.object({ agents: z.array(AgentSummary) });
+export type AgentListResponse = z.infer<typeof AgentListResponse>;
+
+/** GET, PATCH /api/agents/:id; POST /api/agents (with the webhook secret, shown this once). */
+export const AgentResponse = z.object({
+  summary: AgentSummary,
+  versions: z.array(AgentVersion),
+  /** Only in the answer that made it: sign-check webhook posts with it. */
+  webhookSecret: z.string().optional(),
+});
+export type AgentResponse = z.infer<typeof AgentResponse>;
+
+/** GET /api/agents/:id/runs?status=&limit=&before= (newest first) */
+export const ListRunsQuery = z.object({
+  status: RunStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  before: z
+    .string()
+    .regex(/^\d{1,16}\.[A-Za-z0-9_-]{1,128}$/, 'must be the nextBefore of a previous page')
+    .transform((s): RunCursor => {
+      const dot = s.indexOf('.');
+      return { queuedAt: Number(s.slice(0, dot)), id: s.slice(dot + 1) };
+    })
+    .optional(),
+});
+export type ListRunsQuery = z.infer<typeof ListRunsQuery>;
+
+export const RunListResponse = z.object({ runs: z.array(AgentRun), nextBefore: z.string().nullable() });
+export type RunListResponse = z.infer<typeof RunListResponse>;
+
+export const encodeRunCursor = (r: RunCursor): string => `${r.queuedAt}.${r.id}`;

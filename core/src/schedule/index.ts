@@ -132,13 +132,14 @@ const mondayFirst = (days: number[]): number[] => [...days].sort((a, b) => ((a +
 
 // --- checking -----------------------------------------------------------------------------------
 
-interface Issue {
+export interface ScheduleIssue {
   field: 'cron' | 'timeZone';
   message: string;
 }
 
-function scheduleIssues(schedule: CronInZone): Issue[] {
-  const issues: Issue[] = [];
+/** Each problem of a schedule, with the field it is in (empty when it is fine). */
+export function scheduleIssues(schedule: CronInZone): ScheduleIssue[] {
+  const issues: ScheduleIssue[] = [];
   const cronIssue = checkCron(schedule.cron);
   if (cronIssue) issues.push({ field: 'cron', message: cronIssue });
   const zoneIssue = checkTimeZone(schedule.timeZone);
