@@ -1,5 +1,6 @@
 import { loadConfig } from './config.js';
 import { startLocalPlatform } from './local.js';
+import { closeOnSignals } from './shutdown.js';
 
 // The local entry point (`npm start`): config is read once here and passed down.
 const config = loadConfig(process.env);
@@ -21,18 +22,4 @@ if (platform.sandboxes.warning) lines.push(`  ! ${platform.sandboxes.warning}`, 
 else lines.push(`  Sandbox: ${platform.sandboxes.runtime.kind}.`, '');
 process.stdout.write(`${lines.join('\n')}\n`);
 
-let stopping = false;
-const shutdown = (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  process.stdout.write(`\n  ${signal}: stopping…\n`);
-  platform.close().then(
-    () => process.exit(0),
-    (e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-};
-process.on('SIGINT', () => shutdown('SIGINT'));
-process.on('SIGTERM', () => shutdown('SIGTERM'));
+closeOnSignals(platform.close, (signal) => process.stdout.write(`\n  ${signal}: stopping…\n`));
