@@ -31,6 +31,9 @@ import { type Context, Hono } from 'hono';
 import { errorResponse } from './http/errors.js';
 import { parseJsonBody, parseQuery } from './http/parse.js';
 import { registerAgentRoutes } from './routes/agents.js';
+import { registerNotificationRoutes } from './routes/notifications.js';
+import { registerRunRoutes } from './routes/runs.js';
+import { registerUsageRoutes } from './routes/usage.js';
 import { publishChatTurn, titleFromText } from './services/messages.js';
 
 export interface ApiDeps {
@@ -48,6 +51,8 @@ export interface ApiDeps {
    * local mode, where the one process is the runner and its WebSocket is `/ws` on this origin.
    */
   placement?: { place(userId: string): Promise<{ runnerId: string; wsUrl: string }> } | undefined;
+  /** Each user's monthly model budget in USD (the usage page shows it); null or absent: none. */
+  monthlyBudgetUsd?: number | null | undefined;
   /** People whose last sighting this API instance remembers. Default SIGHTING_CACHE_ENTRIES. */
   sightingCacheEntries?: number;
   newId?: () => string;
@@ -288,6 +293,9 @@ export function createApi(deps: ApiDeps): Hono<Env> {
   });
 
   registerAgentRoutes(app, { store, clock, newId, scheduler: deps.scheduler });
+  registerRunRoutes(app, { store, bus, clock, newId, placement: deps.placement });
+  registerUsageRoutes(app, { store, clock, monthlyBudgetUsd: deps.monthlyBudgetUsd ?? null });
+  registerNotificationRoutes(app, { store, clock });
 
   // Last, so that a mounted API answers its own unknown paths instead of falling through to the web app.
   app.all('*', (c) => {

@@ -1,8 +1,11 @@
 import { createPubSubBus } from '@agent-platform/core/bus/pubsub';
 import { isRunnerHealthy, type RunnerRecord } from '@agent-platform/core/domain';
 import { GoogleEnv, parseEnv } from '@agent-platform/core/google-env';
-import { type Clock, type Store, systemClock } from '@agent-platform/core/ports';
+import { type Bus, type Clock, type Scheduler, type Store, systemClock } from '@agent-platform/core/ports';
+import type { ScheduleFire } from '@agent-platform/core/protocol';
 import { Topics } from '@agent-platform/core/protocol';
+import { CloudScheduler } from '@agent-platform/core/scheduler/cloud';
+import { LocalScheduler } from '@agent-platform/core/scheduler/local';
 import { openFirestoreStore } from '@agent-platform/core/store/firestore';
 import { z } from 'zod';
 import type { ApiDeps } from './app.js';
@@ -18,6 +21,13 @@ export const FunctionsEnv = z.object({
   FIREBASE_AUTH_EMULATOR_URL: z.url().optional(),
   MODEL_CONFIGURED: z.enum(['true', 'false']).default('true'),
   SANDBOX_KIND: z.string().default('docker'),
+  /**
+   * The Cloud Scheduler region of the agents' jobs (such as europe-west1). Unset on the emulators,
+   * where no Cloud Scheduler exists: an in-process stand-in publishes the same messages instead.
+   */
+  CLOUD_SCHEDULER_LOCATION: z.string().min(1).optional(),
+  /** Each user's monthly model budget in USD, shown on the usage page (the runners enforce it). */
+  MONTHLY_BUDGET_USD: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().finite().min(0).optional()),
 });
 
 export interface CloudApi {
@@ -90,8 +100,9 @@ export async function createCloudApi(
   const bus = await createPubSubBus({
     projectId: google.projectId,
     emulatorHost: google.pubsubEmulatorHost,
-    topics: [Topics.runnerJobs],
+    topics: [Topics.runnerJobs, Topics.runEvents, Topics.agentSchedules],
   });
+  const scheduler = await cloudScheduler(fns, google, store, bus, clock);
   const auth = new FirebaseAuth({ projectId: google.projectId, emulatorHost: google.authEmulatorHost });
   const emulatorUrl =
     fns.FIREBASE_AUTH_EMULATOR_URL ?? (google.authEmulatorHost ? `http://${google.authEmulatorHost}` : null);
@@ -115,11 +126,47 @@ export async function createCloudApi(
         },
       },
       placement: createPlacement(store, clock),
+      scheduler,
+      monthlyBudgetUsd: fns.MONTHLY_BUDGET_USD ?? null,
     },
     close: async () => {
+      await scheduler?.close();
       await bus.close();
       await auth.close();
       await store.close();
     },
   };
+}
+
+/**
+ * Cloud Scheduler in the cloud. On the emulators, where it has no emulator, a stand-in in this
+ * process keeps each agent's schedule (armed from the store at start) and publishes what Cloud
+ * Scheduler would on `agent-schedules`, so the `schedules` function runs as in the cloud.
+ */
+async function cloudScheduler(
+  fns: z.infer<typeof FunctionsEnv>,
+  google: GoogleEnv,
+  store: Store,
+  bus: Bus,
+  clock: Clock,
+): Promise<Scheduler | undefined> {
+  if (fns.CLOUD_SCHEDULER_LOCATION) {
+    return new CloudScheduler({ projectId: google.projectId, location: fns.CLOUD_SCHEDULER_LOCATION });
+  }
+  if (!google.pubsubEmulatorHost) return undefined;
+  const standIn = new LocalScheduler({
+    clock,
+    onRun: async ({ agentId, ownerId }) => {
+      const fire: ScheduleFire = { v: 1, type: 'agent.schedule', agentId, ownerId };
+      await bus.publish(Topics.agentSchedules, fire, { attributes: { type: fire.type } });
+    },
+    onRunError: (error, agentId) =>
+      console.error(
+        JSON.stringify({ level: 'error', msg: 'schedule stand-in could not publish', agentId, error: String(error) }),
+      ),
+  });
+  for (const agent of await store.listScheduledAgents()) {
+    if (agent.schedule) await standIn.upsert({ agentId: agent.id, ownerId: agent.ownerId, schedule: agent.schedule });
+  }
+  return standIn;
 }

@@ -1,5 +1,5 @@
 import { type CloudEvent, cloudEvent } from '@google-cloud/functions-framework';
-import { dispatchSchedule, pubsubMessageData, type ScheduleDeps } from './services/schedules.js';
+import { dispatchSchedule, pubsubMessage, type ScheduleDeps } from './services/schedules.js';
 
 /**
  * Registers `schedules`, the Pub/Sub-triggered function that Cloud Scheduler's messages on
@@ -8,6 +8,7 @@ import { dispatchSchedule, pubsubMessageData, type ScheduleDeps } from './servic
  */
 export function registerSchedulesFunction(deps: ScheduleDeps): void {
   cloudEvent('schedules', async (event: CloudEvent<unknown>) => {
-    await dispatchSchedule(deps, pubsubMessageData(event));
+    const { data, publishTimeMs } = pubsubMessage(event);
+    await dispatchSchedule(deps, data, publishTimeMs);
   });
 }

@@ -14,6 +14,8 @@ import { registerSchedulesFunction } from './schedules-function.js';
 const cloud = await createCloudApi(process.env);
 registerApiFunction(cloud.deps);
 registerSchedulesFunction({
+  store: cloud.deps.store,
+  scheduler: cloud.deps.scheduler,
   bus: cloud.deps.bus,
   clock: cloud.deps.clock,
   placement: cloud.deps.placement,

@@ -11,6 +11,7 @@ import type { PoolConfig, RunnerConfig } from './config.js';
 import { type RunnerEngine, startRunnerEngine } from './engine.js';
 import { consumeJobs } from './jobs/consumer.js';
 import { createLogger, type Logger } from './log.js';
+import { startRunNotifier } from './notify/notifier.js';
 import { RunnerPresence } from './pool/presence.js';
 import { attachWebSocket } from './ws/server.js';
 
@@ -44,11 +45,17 @@ export async function startCloudRunner(
     projectId: google.projectId,
     emulatorHost: google.pubsubEmulatorHost,
     runnerId: pool.runnerId,
-    topics: [Topics.runnerJobs],
+    topics: [Topics.runnerJobs, Topics.runEvents],
   });
   const auth = new FirebaseAuth({ projectId: google.projectId, emulatorHost: google.authEmulatorHost });
+  const placement = {
+    place: async (userId: string) => ({ runnerId: (await store.placeUser(userId, clock.now())).runner.id }),
+  };
   const engine = await startRunnerEngine(config, {
     store,
+    bus,
+    runnerId: pool.runnerId,
+    placement,
     clock,
     log,
     env: deps.env ?? process.env,
@@ -93,14 +100,32 @@ export async function startCloudRunner(
     activeSessions: () => engine.sessions.activeCount,
     heartbeatMs: pool.heartbeatMs,
     leaseMs: pool.leaseMs,
+    // A dead runner's running runs end as RUNNER_LOST (retried per policy); its moved users' queued
+    // runs are sent to their new runners.
+    onPeerLost: async (deadRunnerId, moved) => {
+      const lost = await engine.runs.failLostRuns(deadRunnerId);
+      const resent = moved.size > 0 ? await engine.runs.resendQueued(moved) : 0;
+      if (lost + resent > 0) log.warn('runs of a lost runner recovered', { runner: deadRunnerId, lost, resent });
+    },
   });
   await presence.start();
   const stopJobs = await consumeJobs({
     bus,
     subscription: `${Topics.runnerJobs}-${pool.runnerId}`,
     sessions: engine.sessions,
+    runs: engine.runs,
     log,
     serves: (userId) => (presence as RunnerPresence).serves(userId),
+  });
+  // One shared subscription: each finished run is notified by one runner of the pool. Webhooks
+  // never reach private addresses from the pool unless configured to.
+  const stopNotifier = await startRunNotifier({
+    bus,
+    subscription: 'run-notifier',
+    store,
+    log,
+    clock,
+    allowPrivateNetworks: config.webhookAllowPrivate ?? false,
   });
   log.info('runner up', { runnerId: pool.runnerId, url, wsUrl });
 
@@ -113,6 +138,7 @@ export async function startCloudRunner(
     server,
     close: async () => {
       await stopJobs();
+      await stopNotifier();
       // Retired first: peers take the users over while this one finishes.
       await presence.stop({ retire: true });
       await engine.close();

@@ -54,6 +54,15 @@ export const RunnerConfig = z
       (v) => (v === '' ? undefined : v),
       z.coerce.number().finite().min(0).optional(),
     ),
+    /** Agent runs at once on this runner; further runs wait for a slot. */
+    RUNS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    /** The wait before the first automatic retry of a run that failed on the platform (then ×4). */
+    RUN_RETRY_BASE_MS: ms(15_000),
+    /**
+     * Webhooks may post to loopback and private addresses. On one machine (the default there) the
+     * person's own services are on them; in the cloud pool they must not be reachable (off by default).
+     */
+    WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).optional(),
     /** Port of the model proxy that sandboxes call instead of the model API; 0 picks a free one. */
     MODEL_PROXY_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   })
@@ -69,6 +78,9 @@ export const RunnerConfig = z
       configured: Boolean(c.ANTHROPIC_API_KEY || c.ANTHROPIC_AUTH_TOKEN || c.ANTHROPIC_BASE_URL),
     },
     sessionIdleMs: c.SESSION_IDLE_MS,
+    runs: { concurrency: c.RUNS_CONCURRENCY, retryBaseMs: c.RUN_RETRY_BASE_MS },
+    /** Undefined: the composition's default (allowed on one machine, refused in the pool). */
+    webhookAllowPrivate: c.WEBHOOK_ALLOW_PRIVATE === undefined ? undefined : c.WEBHOOK_ALLOW_PRIVATE === 'true',
     sandbox: {
       kind: c.SANDBOX,
       image: c.SANDBOX_IMAGE,

@@ -1,9 +1,11 @@
 import { getuid } from 'node:process';
-import type { Clock, Store } from '@agent-platform/core/ports';
+import type { Bus, Clock, Sandbox, Store } from '@agent-platform/core/ports';
+import type { RunStartDeps } from '@agent-platform/functions/services/runs';
 import type { RunnerConfig } from './config.js';
 import type { Logger } from './log.js';
 import { createModelProxy, type ModelProxy } from './proxy/server.js';
 import { SandboxTokens } from './proxy/tokens.js';
+import { RunExecutor } from './runs/executor.js';
 import { type SandboxSetup, setUpSandboxes } from './sandbox/select.js';
 import { EventLog } from './sessions/event-log.js';
 import { SessionManager } from './sessions/manager.js';
@@ -16,7 +18,9 @@ export interface RunnerEngine {
   tokens: SandboxTokens;
   events: EventLog;
   sessions: SessionManager;
-  /** Stops the sessions, the sandboxes and the proxy (not the store). */
+  /** Headless agent runs. */
+  runs: RunExecutor;
+  /** Stops the runs, the sessions, the sandboxes and the proxy (not the store or the bus). */
   close(): Promise<void>;
 }
 
@@ -26,7 +30,18 @@ export interface RunnerEngine {
  */
 export async function startRunnerEngine(
   config: RunnerConfig,
-  deps: { store: Store; clock: Clock; log: Logger; env: NodeJS.ProcessEnv; keepTranscriptsInStore: boolean },
+  deps: {
+    store: Store;
+    bus: Bus;
+    clock: Clock;
+    log: Logger;
+    env: NodeJS.ProcessEnv;
+    keepTranscriptsInStore: boolean;
+    /** This runner's id ('local' on one machine). */
+    runnerId: string;
+    /** The pool's placement (retries go to the owner's runner); absent on one machine. */
+    placement?: RunStartDeps['placement'];
+  },
 ): Promise<RunnerEngine> {
   const { store, clock, log } = deps;
   const sandboxes = await setUpSandboxes(config, log);
@@ -48,6 +63,11 @@ export async function startRunnerEngine(
   });
   const baseEnv = claudeEnvironment(deps.env);
   const events = new EventLog(store, clock);
+  const claudeEnv = (sandbox: Sandbox) => ({
+    ...baseEnv,
+    ANTHROPIC_BASE_URL: `http://${sandbox.runnerAddress}:${proxyPort}`,
+    ANTHROPIC_API_KEY: tokens.issue(sandbox.userId, sandbox.sandboxId),
+  });
   const sessions = new SessionManager({
     store,
     events,
@@ -55,14 +75,25 @@ export async function startRunnerEngine(
     clock,
     log,
     modelConfigured: config.model.configured,
-    claudeEnv: (sandbox) => ({
-      ...baseEnv,
-      ANTHROPIC_BASE_URL: `http://${sandbox.runnerAddress}:${proxyPort}`,
-      ANTHROPIC_API_KEY: tokens.issue(sandbox.userId, sandbox.sandboxId),
-    }),
+    claudeEnv,
     model: config.model.name,
     idleMs: config.sessionIdleMs,
     transcripts: deps.keepTranscriptsInStore ? new TranscriptMirror(store, runtime) : undefined,
+  });
+  const runs = new RunExecutor({
+    store,
+    bus: deps.bus,
+    events,
+    runtime,
+    clock,
+    log,
+    runnerId: deps.runnerId,
+    modelConfigured: config.model.configured,
+    claudeEnv,
+    model: config.model.name,
+    placement: deps.placement,
+    concurrency: config.runs.concurrency,
+    retryBaseMs: config.runs.retryBaseMs,
   });
   return {
     sandboxes,
@@ -70,7 +101,9 @@ export async function startRunnerEngine(
     tokens,
     events,
     sessions,
+    runs,
     close: async () => {
+      await runs.close();
       await sessions.close();
       await sandboxes.close();
       await proxy.close();

@@ -27,6 +27,7 @@ import type {
 } from '@agent-platform/core/ports';
 import type { SessionEvent } from '@agent-platform/core/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeRunOutputsContract } from './store-outputs.contract.js';
 
 export interface StoreUnderTest {
   store: Store;
@@ -1759,5 +1760,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
         ]);
       });
     });
+
+    describeRunOutputsContract(() => store);
   });
 }

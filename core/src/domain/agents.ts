@@ -32,6 +32,14 @@ export const AgentLimits = {
   runFilePathChars: 4096,
   /** A createRun dedupe key, such as `${agentId}:${scheduledFor}`. */
   dedupeKeyChars: 256,
+  /** A file a run made whose content is kept with the run (to show it later): at most this many bytes. */
+  runStoredFileBytes: 512 * 1024,
+  /** All kept file contents of one run together. */
+  runStoredTotalBytes: 4 * 1024 * 1024,
+  /** A file's content type (`text/csv`, `image/png`). */
+  contentTypeChars: 100,
+  /** Automatic retries of a run that failed for an infrastructure reason (not the agent's own failure). */
+  runInfraRetries: 2,
 } as const;
 
 /** Where every agent's folder lives in its owner's workspace. */
@@ -227,7 +235,26 @@ export const RunReasons = {
   timeout: 'TIMEOUT',
   /** The previous run was still running (overlap policy `skip`). */
   overlap: 'OVERLAP',
+  /** limits.maxTurns was reached before the agent finished. */
+  maxTurns: 'MAX_TURNS',
+  /** The workspace (sandbox) could not be started: an infrastructure failure, retried. */
+  sandboxUnavailable: 'SANDBOX_UNAVAILABLE',
+  /** Claude's process could not start or stopped unexpectedly: an infrastructure failure, retried. */
+  processFailed: 'CLAUDE_PROCESS_FAILED',
+  /** No model is configured on the platform. */
+  modelNotConfigured: 'MODEL_NOT_CONFIGURED',
+  /** The owner cancelled it. */
+  cancelled: 'CANCELLED',
+  /** The agent was deleted before the run could start. */
+  agentDeleted: 'AGENT_DELETED',
 } as const;
+
+/** Reasons that are the platform's fault, not the agent's: such a run is retried with backoff. */
+export const infraRunReasons: readonly string[] = [
+  RunReasons.runnerLost,
+  RunReasons.sandboxUnavailable,
+  RunReasons.processFailed,
+];
 
 export const FileChangeKind = z.enum(['created', 'modified', 'deleted']);
 export type FileChangeKind = z.infer<typeof FileChangeKind>;
@@ -245,6 +272,10 @@ export const RunFile = z
       .int('files[].bytes must be a whole number')
       .min(0, 'files[].bytes must not be negative'),
     changeKind: FileChangeKind,
+    /** The file's content type, guessed from its name (`text/csv`, `image/png`); absent when unknown. */
+    contentType: z.string().max(AgentLimits.contentTypeChars).optional(),
+    /** True when its content was kept with the run (small enough, of a kind the run page shows). */
+    stored: z.boolean().optional(),
   })
   .strict();
 export type RunFile = z.infer<typeof RunFile>;
@@ -326,3 +357,20 @@ export type AgentRun = z.infer<typeof AgentRun>;
 /** The last run of the previous page, for listing runs newest first. */
 export const RunCursor = z.object({ queuedAt: z.number().int(), id: RecordId('id') });
 export type RunCursor = z.infer<typeof RunCursor>;
+
+/** Something the person should see in the app: for now, that a run of one of their agents ended. */
+export const Notification = z.object({
+  id: RecordId('id'),
+  userId: RecordId('userId'),
+  kind: z.literal('run.finished'),
+  runId: RecordId('runId'),
+  agentId: AgentId,
+  agentName: z.string().max(AgentLimits.nameChars),
+  status: RunStatus,
+  reason: z.string().max(AgentLimits.runReasonChars).nullable(),
+  costUsd: z.number().min(0),
+  at: Time('at'),
+  /** When the person saw it; null while unread. */
+  readAt: Time('readAt').nullable(),
+});
+export type Notification = z.infer<typeof Notification>;

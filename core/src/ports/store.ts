@@ -7,6 +7,7 @@ import type {
   AgentVersion,
   Message,
   MessageStatus,
+  Notification,
   OnboardingAnswers,
   Placement,
   RunCursor,
@@ -167,6 +168,22 @@ export interface RunPatch {
   costUsd?: number | undefined;
 }
 
+/** The content of a file a run made, kept with the run (at most AgentLimits.runStoredFileBytes). */
+export interface StoredRunFile {
+  runId: string;
+  ownerId: string;
+  /** As in the run's files list. */
+  path: string;
+  contentType: string;
+  data: Uint8Array;
+}
+
+/** One UTC day of a user's usage records. */
+export interface UsageDayTotals extends UsageTotals {
+  /** YYYY-MM-DD (UTC). */
+  day: string;
+}
+
 export interface ListRunsOptions {
   agentId?: string | undefined;
   status?: RunStatus | undefined;
@@ -315,6 +332,23 @@ export interface Store {
   runningRunOf(agentId: string): Promise<AgentRun | null>;
   /** The sum of costUsd of the owner's agent's runs queued at or after sinceMs (0 when none). */
   agentCostSince(ownerId: string, agentId: string, sinceMs: number): Promise<number>;
+
+  // What runs leave behind for the person.
+  /**
+   * Keeps a run's file content; the same (runId, path) again replaces it. Refuses (VALIDATION_FAILED)
+   * data over AgentLimits.runStoredFileBytes, and NOT_FOUND when the run is not the owner's.
+   */
+  putRunFile(f: StoredRunFile): Promise<void>;
+  /** Null when not kept, or when the run is another owner's. */
+  getRunFile(ownerId: string, runId: string, path: string): Promise<StoredRunFile | null>;
+  /** The user's usage records summed per UTC day, for days with records at or after sinceMs, oldest first. */
+  usageByDay(userId: string, sinceMs: number): Promise<UsageDayTotals[]>;
+  /** Stores a notification unless one with its id exists (then a no-op). */
+  addNotification(n: Notification): Promise<void>;
+  /** Newest first by (at, id), at most `limit`; with the count of unread ones. */
+  listNotifications(userId: string, limit: number): Promise<{ notifications: Notification[]; unread: number }>;
+  /** Marks the user's unread notifications with at <= upTo as read at `now`. */
+  markNotificationsRead(userId: string, upTo: number, now: number): Promise<void>;
 
   close(): Promise<void>;
 }

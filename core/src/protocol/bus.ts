@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import { AgentRun } from '../domain/index.js';
 
 /** Topics on the bus. In the cloud each is a Pub/Sub topic. */
 export const Topics = {
   runnerJobs: 'runner-jobs',
   /** What Cloud Scheduler publishes when an agent's schedule fires (the `schedules` function takes it). */
   agentSchedules: 'agent-schedules',
+  /** Every run's end (run.finished), for integrations: webhooks, in-app notifications, anything else. */
+  runEvents: 'run-events',
 } as const;
 
 /** The message attribute naming the runner a job is for; each runner's subscription filters on it. */
@@ -35,17 +38,28 @@ export const ScheduleFire = z
   .strict();
 export type ScheduleFire = z.infer<typeof ScheduleFire>;
 
-/** Run an agent headless on the owner's runner. Ordering key: the agent id (one run at a time). */
+/**
+ * Run an agent headless on the owner's runner. The run is already stored (queued); the runner claims
+ * it with a compare-and-set, so a job delivered twice runs it once. Ordering key: the agent id.
+ */
 export const AgentRunJob = z.object({
   v: z.literal(1),
   type: z.literal('agent.run'),
-  agentId: z.string(),
-  ownerId: z.string(),
-  trigger: z.enum(['schedule', 'manual']),
-  /** When the schedule fired or the person asked, ms since the epoch. */
-  requestedAt: z.number().int(),
+  runId: z.string().min(1).max(128),
+  agentId: z.string().min(1).max(128),
+  ownerId: z.string().min(1).max(128),
 });
 export type AgentRunJob = z.infer<typeof AgentRunJob>;
 
 export const RunnerJob = z.discriminatedUnion('type', [ChatTurnJob, AgentRunJob]);
 export type RunnerJob = z.infer<typeof RunnerJob>;
+
+/** Published on `run-events` when a run ends (any terminal status, skipped included). */
+export const RunFinishedEvent = z.object({
+  v: z.literal(1),
+  type: z.literal('run.finished'),
+  run: AgentRun,
+  /** The agent's name when the run ended (the agent may be deleted since). */
+  agentName: z.string(),
+});
+export type RunFinishedEvent = z.infer<typeof RunFinishedEvent>;

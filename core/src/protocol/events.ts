@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AgentId, AgentSpec } from '../domain/index.js';
+import { AgentId, AgentSpec, RunStatus } from '../domain/index.js';
 
 /**
  * Session events: everything that happens in a conversation after a user's message, in order.
@@ -172,6 +172,15 @@ export const AgentSavedEvent = z.object({
   name: z.string(),
 });
 
+/** A headless run of an agent ended: the run page reads the run again for its result, files and cost. */
+export const RunEndedEvent = z.object({
+  ...base,
+  type: z.literal('run.ended'),
+  runId: z.string(),
+  status: RunStatus,
+  reason: z.string().nullable(),
+});
+
 export const SessionEvent = z.discriminatedUnion('type', [
   StatusEvent,
   SandboxEvent,
@@ -183,6 +192,7 @@ export const SessionEvent = z.discriminatedUnion('type', [
   ErrorEvent,
   AgentProposalEvent,
   AgentSavedEvent,
+  RunEndedEvent,
 ]);
 export type SessionEvent = z.infer<typeof SessionEvent>;
 export type SessionEventType = SessionEvent['type'];

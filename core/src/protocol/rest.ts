@@ -9,6 +9,7 @@ import {
   Limits,
   Locale,
   Message,
+  Notification,
   OnboardingAnswers,
   type RunCursor,
   RunStatus,
@@ -230,3 +231,83 @@ export const RunListResponse = z.object({ runs: z.array(AgentRun), nextBefore: z
 export type RunListResponse = z.infer<typeof RunListResponse>;
 
 export const encodeRunCursor = (r: RunCursor): string => `${r.queuedAt}.${r.id}`;
+
+// ─── Runs ──────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * POST /api/agents/:id/runs (run now). `requestId` makes a repeat of the same request (a double
+ * click, a retried POST) return the run it made instead of a second one.
+ */
+export const StartRunBody = z
+  .object({
+    requestId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{8,64}$/, 'requestId must be 8 to 64 letters, digits, - or _')
+      .optional(),
+  })
+  .strict();
+export type StartRunBody = z.infer<typeof StartRunBody>;
+
+/** GET /api/runs/:id; POST /api/agents/:id/runs, /api/runs/:id/cancel, /api/runs/:id/retry. */
+export const RunResponse = z.object({
+  run: AgentRun,
+  /** The agent's name; null when the agent was deleted. */
+  agentName: z.string().nullable(),
+});
+export type RunResponse = z.infer<typeof RunResponse>;
+
+/** GET /api/runs/:id/file?path=…: a file the run made, whose content was kept (`stored`). */
+export const RunFileQuery = z.object({ path: z.string().min(1).max(4096) });
+export const RunFileContent = z.object({
+  path: z.string(),
+  contentType: z.string(),
+  bytes: z.number().int().min(0),
+  /** utf8 for text (text/*, JSON), base64 for everything else (images). */
+  encoding: z.enum(['utf8', 'base64']),
+  content: z.string(),
+});
+export type RunFileContent = z.infer<typeof RunFileContent>;
+
+/** GET /api/usage?days=30: what the person's model use cost, per day and per agent. */
+export const UsageQuery = z.object({ days: z.coerce.number().int().min(1).max(92).default(30) });
+export const UsageDay = z.object({
+  /** The UTC day, YYYY-MM-DD. */
+  day: z.string(),
+  costUsd: z.number(),
+  inputTokens: z.number().int(),
+  outputTokens: z.number().int(),
+});
+export type UsageDay = z.infer<typeof UsageDay>;
+export const UsageResponse = z.object({
+  /** Every day of the range, oldest first, zeros included (all model use: chats and runs). */
+  days: z.array(UsageDay),
+  /** Each agent with runs in the range, costliest first. */
+  agents: z.array(
+    z.object({
+      agentId: z.string(),
+      name: z.string(),
+      deleted: z.boolean(),
+      runs: z.number().int(),
+      costUsd: z.number(),
+      inputTokens: z.number().int(),
+      outputTokens: z.number().int(),
+      /** Cost of its runs per UTC day (only days with runs). */
+      byDay: z.record(z.string(), z.number()),
+    }),
+  ),
+  /** This calendar month (UTC) so far, and the monthly budget (null: none set). */
+  monthCostUsd: z.number(),
+  monthlyBudgetUsd: z.number().nullable(),
+});
+export type UsageResponse = z.infer<typeof UsageResponse>;
+
+/** GET /api/notifications: newest first. */
+export const NotificationListResponse = z.object({
+  notifications: z.array(Notification),
+  unread: z.number().int().min(0),
+});
+export type NotificationListResponse = z.infer<typeof NotificationListResponse>;
+
+/** POST /api/notifications/read: marks the person's notifications up to this time (ms) as read; 204. */
+export const MarkNotificationsReadBody = z.object({ upTo: z.number().int().min(0) }).strict();
+export type MarkNotificationsReadBody = z.infer<typeof MarkNotificationsReadBody>;

@@ -150,11 +150,4 @@ export function registerAgentRoutes(app: Hono<ApiEnv, BlankSchema, '/api'>, deps
     const nextBefore = runs.length > q.limit && last ? encodeRunCursor(last) : null;
     return c.json({ runs: page, nextBefore } satisfies RunListResponse);
   });
-
-  app.get('/runs/:id', async (c) => {
-    const id = c.req.param('id');
-    const run = id.length <= 128 ? await store.getRun(c.get('principal').userId, id) : null;
-    if (!run) throw new AppError('NOT_FOUND', `No run ${id.slice(0, 128)} for this account.`);
-    return c.json({ run });
-  });
 }

@@ -1,6 +1,7 @@
 import type { Bus } from '@agent-platform/core/ports';
 import { RunnerJob, Topics } from '@agent-platform/core/protocol';
 import type { Logger } from '../log.js';
+import type { RunExecutor } from '../runs/executor.js';
 import type { SessionManager } from '../sessions/manager.js';
 
 /**
@@ -11,6 +12,7 @@ export async function consumeJobs(o: {
   bus: Bus;
   subscription: string;
   sessions: SessionManager;
+  runs: RunExecutor;
   log: Logger;
   /**
    * In the runner pool: whether this runner serves the user now. A job for a user who has been
@@ -32,10 +34,12 @@ export async function consumeJobs(o: {
           o.log.info('job for a user served elsewhere: dropped here', { id: msg.id, ownerId: job.ownerId });
         }
         return;
-      case 'agent.run':
-        // Headless agent runs are not built yet: acknowledged and logged, never retried in a loop.
-        o.log.warn('agent run jobs are not handled by this runner yet', { id: msg.id, agentId: job.agentId });
+      case 'agent.run': {
+        // Acknowledged once the run has started: it goes on without the message (see RunExecutor).
+        const outcome = await o.runs.accept(job, o.serves);
+        if (outcome !== 'started') o.log.debug('run job not run here', { id: msg.id, runId: job.runId, outcome });
         return;
+      }
     }
   });
 }

@@ -18,6 +18,11 @@ export interface PresenceOptions {
   heartbeatMs?: number;
   /** A runner silent this long is taken over by a peer. Default 3 heartbeats. */
   leaseMs?: number;
+  /**
+   * After each sweep of a dead peer: what else it left behind (its agent runs). `movedUsers` are the
+   * users this runner's sweep moved. Called on every tick while the peer is down; must be idempotent.
+   */
+  onPeerLost?: (deadRunnerId: string, movedUsers: ReadonlySet<string>) => Promise<void>;
 }
 
 /**
@@ -97,17 +102,23 @@ export class RunnerPresence {
       // Every healthy runner sweeps the users still placed on a dead one (so a sweep cut short by
       // an outage is finished by the next tick); placeUser moves each user once, and only the
       // runner whose call moved the user sends that user's open messages on.
-      for (const p of await store.listPlacements(peer.id)) await this.replace(p.userId, peer.id);
+      const moved = new Set<string>();
+      for (const p of await store.listPlacements(peer.id)) {
+        if (await this.replace(p.userId, peer.id)) moved.add(p.userId);
+      }
+      await this.o.onPeerLost?.(peer.id, moved);
     }
   }
 
-  private async replace(userId: string, deadRunnerId: string): Promise<void> {
+  /** Places the user again; true when this call moved the user off the dead runner. */
+  private async replace(userId: string, deadRunnerId: string): Promise<boolean> {
     const { runner, previousRunnerId } = await this.o.store.placeUser(userId, this.o.clock.now());
-    if (previousRunnerId !== deadRunnerId) return;
+    if (previousRunnerId !== deadRunnerId) return false;
     const open = await this.o.store.listOpenMessages(userId);
     for (const m of open) {
       await publishChatTurn(this.o.bus, { sessionId: m.sessionId, ownerId: m.ownerId, messageId: m.id }, runner.id);
     }
     this.o.log.info('user moved', { userId, from: deadRunnerId, to: runner.id, openMessages: open.length });
+    return true;
   }
 }

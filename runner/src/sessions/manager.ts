@@ -22,6 +22,7 @@ import type { Logger } from '../log.js';
 import { AsyncQueue } from './async-queue.js';
 import type { EventLog } from './event-log.js';
 import { costOfTurn, EventMapper, type TurnOutcome } from './mapper.js';
+import { sandboxEventDraft } from './sandbox-events.js';
 import type { TranscriptMirror } from './transcripts.js';
 
 export interface SessionManagerOptions {
@@ -158,22 +159,8 @@ export class SessionManager {
 
   /** Stores a sandbox state change as a session event (in order with the others: appends are chained). */
   private appendSandbox(sessionId: string, messageId: string | null, c: SandboxStateChange): void {
-    if (c.state === 'removed') return;
-    const base = { type: 'sandbox' as const, runtime: this.o.runtime.kind, messageId };
-    const draft: SessionEventDraft =
-      c.state === 'starting'
-        ? { ...base, state: c.state, step: c.step, progress: c.progress }
-        : c.state === 'ready'
-          ? { ...base, state: c.state, ms: c.ms, progress: 1 }
-          : c.state === 'stopped'
-            ? { ...base, state: c.state }
-            : {
-                ...base,
-                state: c.state,
-                reason: c.reason,
-                message: c.message,
-                ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
-              };
+    const draft = sandboxEventDraft(this.o.runtime.kind, messageId, c);
+    if (!draft) return;
     this.o.events.append(sessionId, [draft]).catch((e: unknown) => {
       this.o.log.error('could not store a sandbox event', { sessionId, error: e });
     });

@@ -147,8 +147,10 @@ export function attachWebSocket(o: WsOptions): { close: () => Promise<void>; wss
   });
 
   async function subscribe(c: Conn, principal: Principal, sessionId: string, afterSeq: number): Promise<void> {
-    const session = await o.store.getSession(principal.userId, sessionId);
-    if (!session) return sendError(c, 'SESSION_NOT_FOUND', `No session ${sessionId} for this account.`, sessionId);
+    // A conversation, or a run of one of the person's agents (its events are stored under its id).
+    const owned =
+      (await o.store.getSession(principal.userId, sessionId)) ?? (await o.store.getRun(principal.userId, sessionId));
+    if (!owned) return sendError(c, 'SESSION_NOT_FOUND', `No session ${sessionId} for this account.`, sessionId);
     c.subs.get(sessionId)?.();
     c.subs.delete(sessionId);
     if (c.subs.size >= maxSubs) {

@@ -1,17 +1,32 @@
 import {
+  AgentListResponse,
+  AgentResponse,
+  type CreateAgentBody,
   type CreateSessionBody,
   ErrorEnvelope,
   HealthResponse,
   MeResponse,
+  NotificationListResponse,
   type PostMessageBody,
   PostMessageResponse,
   RestoreSessionResponse,
   RetryMessageResponse,
+  RunFileContent,
+  RunListResponse,
+  RunResponse,
+  type RunStatus,
   SessionListResponse,
   SessionResponse,
   SignInResponse,
+  type UpdateAgentBody,
   type UpdateMeBody,
+  UsageResponse,
 } from '@agent-platform/core/protocol';
+
+/** An answer without a body (204). */
+const NoContent: Schema<void> = { safeParse: () => ({ success: true, data: undefined }) };
+
+const id = (s: string): string => encodeURIComponent(s);
 
 /** The part of a zod schema the client uses; keeps zod itself out of this package's imports. */
 interface Schema<T> {
@@ -143,6 +158,82 @@ export class ApiClient {
   retryMessage(sessionId: string, messageId: string, signal?: AbortSignal): Promise<RetryMessageResponse> {
     const path = `/api/sessions/${encodeURIComponent(sessionId)}/messages/${encodeURIComponent(messageId)}/retry`;
     return this.request('POST', path, RetryMessageResponse, { signal });
+  }
+
+  // ─── Agents and runs ───
+
+  listAgents(signal?: AbortSignal): Promise<AgentListResponse> {
+    return this.request('GET', '/api/agents', AgentListResponse, { signal });
+  }
+
+  getAgent(agentId: string, signal?: AbortSignal): Promise<AgentResponse> {
+    return this.request('GET', `/api/agents/${id(agentId)}`, AgentResponse, { signal });
+  }
+
+  /** Saves a new agent (from the preview panel or a form); the answer holds the webhook secret, once. */
+  createAgent(body: CreateAgentBody, signal?: AbortSignal): Promise<AgentResponse> {
+    return this.request('POST', '/api/agents', AgentResponse, { body, signal });
+  }
+
+  /** Changes an agent: any spec field, and `status` to pause (`paused`) or resume (`active`). */
+  updateAgent(agentId: string, body: UpdateAgentBody, signal?: AbortSignal): Promise<AgentResponse> {
+    return this.request('PATCH', `/api/agents/${id(agentId)}`, AgentResponse, { body, signal });
+  }
+
+  /** Deletes the agent and its schedule; its runs stay as records. Its folder in the workspace stays. */
+  deleteAgent(agentId: string, signal?: AbortSignal): Promise<void> {
+    return this.request('DELETE', `/api/agents/${id(agentId)}`, NoContent, { signal });
+  }
+
+  /** Runs the agent now. The same `requestId` again returns the same run (a double click runs once). */
+  runAgentNow(agentId: string, requestId: string, signal?: AbortSignal): Promise<RunResponse> {
+    return this.request('POST', `/api/agents/${id(agentId)}/runs`, RunResponse, { body: { requestId }, signal });
+  }
+
+  /** `before` is the `nextBefore` of the previous page, passed on as it came. */
+  listRuns(
+    agentId: string,
+    query: { status?: RunStatus | undefined; limit?: number; before?: string | undefined },
+    signal?: AbortSignal,
+  ): Promise<RunListResponse> {
+    const params = new URLSearchParams();
+    if (query.status) params.set('status', query.status);
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    if (query.before !== undefined) params.set('before', query.before);
+    const qs = params.toString() ? `?${params}` : '';
+    return this.request('GET', `/api/agents/${id(agentId)}/runs${qs}`, RunListResponse, { signal });
+  }
+
+  getRun(runId: string, signal?: AbortSignal): Promise<RunResponse> {
+    return this.request('GET', `/api/runs/${id(runId)}`, RunResponse, { signal });
+  }
+
+  cancelRun(runId: string, signal?: AbortSignal): Promise<RunResponse> {
+    return this.request('POST', `/api/runs/${id(runId)}/cancel`, RunResponse, { signal });
+  }
+
+  /** Runs the agent again as a new run (attempt + 1) of this one; answers with the new run. */
+  retryRun(runId: string, signal?: AbortSignal): Promise<RunResponse> {
+    return this.request('POST', `/api/runs/${id(runId)}/retry`, RunResponse, { signal });
+  }
+
+  /** The kept content of a file the run made (its `stored` flag is true). */
+  getRunFile(runId: string, path: string, signal?: AbortSignal): Promise<RunFileContent> {
+    const qs = new URLSearchParams({ path });
+    return this.request('GET', `/api/runs/${id(runId)}/file?${qs}`, RunFileContent, { signal });
+  }
+
+  usage(days: number, signal?: AbortSignal): Promise<UsageResponse> {
+    return this.request('GET', `/api/usage?days=${days}`, UsageResponse, { signal });
+  }
+
+  notifications(signal?: AbortSignal): Promise<NotificationListResponse> {
+    return this.request('GET', '/api/notifications', NotificationListResponse, { signal });
+  }
+
+  /** Marks notifications up to `upTo` (ms since the epoch) as read. */
+  markNotificationsRead(upTo: number, signal?: AbortSignal): Promise<void> {
+    return this.request('POST', '/api/notifications/read', NoContent, { body: { upTo }, signal });
   }
 
   private async request<T>(method: string, path: string, schema: Schema<T>, opts: RequestOptions): Promise<T> {

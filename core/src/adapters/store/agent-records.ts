@@ -6,6 +6,7 @@ import {
   type AgentVersion,
   agentFolder,
   isTerminalRunStatus,
+  type RunFile,
   type RunStatus,
 } from '@agent-platform/core/domain';
 import { AppError } from '@agent-platform/core/errors';
@@ -159,7 +160,7 @@ export function planRunTransition(run: AgentRun, to: RunStatus, patch: RunPatch,
     runnerId: patch.runnerId ?? run.runnerId,
     reason: patch.reason === undefined ? run.reason : patch.reason,
     result: patch.result === undefined ? run.result : patch.result,
-    files: patch.files ?? run.files,
+    files: patch.files === undefined ? run.files : patch.files.map(toRunFile),
     tokens: patch.tokens ?? run.tokens,
     costUsd: patch.costUsd ?? run.costUsd,
     startedAt,
@@ -167,6 +168,18 @@ export function planRunTransition(run: AgentRun, to: RunStatus, patch: RunPatch,
     durationMs: ends ? (startedAt === null ? null : Math.max(0, now - startedAt)) : run.durationMs,
   };
 }
+
+/**
+ * A run's file as stored: the optional fields only when set, so that both adapters read back the
+ * same keys (Firestore refuses an undefined value; JSON drops it).
+ */
+export const toRunFile = (f: RunFile): RunFile => ({
+  path: f.path,
+  bytes: f.bytes,
+  changeKind: f.changeKind,
+  ...(f.contentType === undefined ? {} : { contentType: f.contentType }),
+  ...(f.stored === undefined ? {} : { stored: f.stored }),
+});
 
 /** Newest first by (queuedAt, id), as listRuns pages. */
 export const newestRunFirst = (a: AgentRun, b: AgentRun): number =>
@@ -196,4 +209,23 @@ export function runSessionTaken(sessionId: string): AppError {
 
 export function agentIdTaken(agentId: string): AppError {
   return new AppError('CONFLICT', `Agent ${agentId} exists already; create it with a new id.`, { agentId });
+}
+
+// What runs leave behind: kept file contents, usage per day, notifications.
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The start of the UTC day of a time (ms since the epoch, not negative). */
+export const utcDayStart = (ms: number): number => ms - (ms % DAY_MS);
+
+/** The UTC day of a time as YYYY-MM-DD. */
+export const utcDay = (ms: number): string => new Date(utcDayStart(ms)).toISOString().slice(0, 10);
+
+/** A run that is missing or another owner's: the caller must not learn which. */
+export function runNotFound(runId: string): AppError {
+  return new AppError(
+    'NOT_FOUND',
+    `Run ${runId} does not exist. Create the run first, or list the owner's runs for its id.`,
+    { runId },
+  );
 }

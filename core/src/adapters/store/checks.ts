@@ -1,5 +1,6 @@
 import {
   AgentId,
+  AgentLimits,
   AgentPatch,
   AgentRun,
   AgentSpec,
@@ -8,9 +9,11 @@ import {
   DedupeKey,
   Limits,
   Locale,
+  Notification,
   OnboardingAnswers,
   RunCostUsd,
   RunCursor,
+  RunFile,
   RunFiles,
   RunnerRecord,
   RunReason,
@@ -30,6 +33,7 @@ import type {
   NewRun,
   RunnerHeartbeat,
   RunPatch,
+  StoredRunFile,
   TranscriptEntry,
   TranscriptKey,
   UsageRecord,
@@ -373,4 +377,78 @@ export function validateListRuns(opts: ListRunsOptions): void {
 
 export function validateRunStatus(op: string, status: RunStatus): void {
   checkInput(op, RunStatus, status, 'status');
+}
+
+/** A page size: a non-negative integer. */
+export function validateLimit(op: string, limit: number): void {
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw invalid(op, 'limit', `must be a non-negative integer, got ${limit}`);
+  }
+}
+
+/**
+ * A content type is sent back as a response header when the file is shown: printable ASCII only
+ * (`text/csv; charset=utf-8`), so that no line break can end the header early.
+ */
+const ContentType = RunFile.shape.contentType
+  .unwrap()
+  .min(1, 'contentType must not be empty')
+  .max(AgentLimits.contentTypeChars, `contentType must be at most ${AgentLimits.contentTypeChars} characters`)
+  .regex(/^[\x21-\x7e][\x20-\x7e]*$/, 'contentType must be printable ASCII, such as text/csv');
+
+/** Checks a run file's content before it is kept; over AgentLimits.runStoredFileBytes it is refused. */
+export function validateStoredRunFile(f: StoredRunFile): void {
+  const op = 'putRunFile';
+  checkInput(op, AgentRun.shape.id, f.runId, 'runId');
+  checkField(op, 'ownerId', UserId, f.ownerId);
+  checkInput(op, RunFile.shape.path, f.path, 'path');
+  checkInput(op, ContentType, f.contentType, 'contentType');
+  if (!(f.data instanceof Uint8Array)) throw invalid(op, 'data', "must be a Uint8Array (the file's bytes)");
+  if (f.data.byteLength > AgentLimits.runStoredFileBytes) {
+    throw invalid(
+      op,
+      'data',
+      `is ${f.data.byteLength} bytes, over the limit of ${AgentLimits.runStoredFileBytes} for a kept file; ` +
+        'list the file with the run without keeping its content',
+      { bytes: f.data.byteLength, limitBytes: AgentLimits.runStoredFileBytes },
+    );
+  }
+}
+
+/**
+ * Checks that keeping a file of `bytes` (replacing `replacedBytes` of the same path) leaves the
+ * run's kept files within AgentLimits.runStoredTotalBytes; `storedBytes` is what is kept now.
+ */
+export function checkRunStoredTotal(runId: string, storedBytes: number, replacedBytes: number, bytes: number): void {
+  const total = storedBytes - replacedBytes + bytes;
+  if (total > AgentLimits.runStoredTotalBytes) {
+    throw invalid(
+      'putRunFile',
+      'data',
+      `would bring the kept files of run ${runId} to ${total} bytes, over the limit of ` +
+        `${AgentLimits.runStoredTotalBytes} for one run; keep fewer or smaller files`,
+      { runId, totalBytes: total, limitBytes: AgentLimits.runStoredTotalBytes },
+    );
+  }
+}
+
+/** Checks a notification; returns it as parsed (unknown fields dropped). */
+export function validateNotification(n: Notification): Notification {
+  return checkInput('addNotification', Notification, n);
+}
+
+export function validateListNotifications(userId: string, limit: number): void {
+  validateUserId('listNotifications', userId);
+  validateLimit('listNotifications', limit);
+}
+
+export function validateMarkNotificationsRead(userId: string, upTo: number, now: number): void {
+  validateUserId('markNotificationsRead', userId);
+  validateTime('markNotificationsRead', 'upTo', upTo);
+  validateTime('markNotificationsRead', 'now', now);
+}
+
+export function validateUsageByDay(userId: string, sinceMs: number): void {
+  validateUserId('usageByDay', userId);
+  validateTime('usageByDay', 'sinceMs', sinceMs);
 }

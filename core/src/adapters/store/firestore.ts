@@ -39,13 +39,20 @@
  *                                       { agentId, ownerId, version, instructions, createdAt }
  *   runs/{runId}                        { id, agentId, ownerId, status, trigger, reason, runnerId, dedupeKey,
  *                                         sessionId, attempt, scheduledFor, queuedAt, startedAt, endedAt,
- *                                         durationMs, result, files ([{ path, bytes, changeKind }]), tokens
+ *                                         durationMs, result, files ([{ path, bytes, changeKind, contentType?,
+ *                                         stored? }], the optional keys only when set), tokens
  *                                         ({ inputTokens, outputTokens, cacheReadTokens, cacheCreationTokens }),
  *                                         costUsd, agentDeleted }
  *   runDedupe/{sha256([ownerId, dedupeKey])}
  *                                       { ownerId, dedupeKey, runId }  createRun's idempotency claim
  *   runSessions/{sessionId}             { ownerId, sessionId, runId }  the id is a run's: its events live under
  *                                         sessions/{sessionId}/events, where no session document exists
+ *   runFiles/{runId}                    { runId, ownerId, storedBytes, fileCount }  what the run keeps in all
+ *   runFiles/{runId}/contents/{sha256(path)}
+ *                                       { runId, ownerId, path, contentType, bytes, data (Bytes) }  a kept file
+ *   users/{userId}/notifications/{notificationId}
+ *                                       { id, userId, kind, runId, agentId, agentName, status, reason, costUsd, at,
+ *                                         readAt (null while unread) }
  *
  * Why this shape:
  * - Messages and events live under their session, so a session's reads are one collection scan and
@@ -94,6 +101,17 @@
  *   agentDeleted. Calling it again finishes a sweep that failed part way.
  * - The webhook secret sits in the agent document (browsers never read Firestore) and is mapped
  *   out of every Agent read but for its last 4 characters.
+ * - A kept run file is one document (at most AgentLimits.runStoredFileBytes = 512 KiB of Bytes, under
+ *   the 1 MiB document limit). putRunFile reads the run (the owner check), the run's runFiles
+ *   document and the file it replaces in one transaction, and writes the file with the new total:
+ *   two puts to one run contend on that document, so the run's total limit holds. Each content
+ *   document carries ownerId, so getRunFile is one read.
+ * - Notifications live under their user (no query crosses users); the id is the document id, so
+ *   create() makes addNotification idempotent. readAt is null (not missing) while unread, so that
+ *   `readAt == null` finds the unread ones.
+ * - Usage per day is summed by aggregation queries over the usage records, one UTC day at a time,
+ *   skipping days without records (see FirestoreOutputs.usageByDay): no counter to keep in step,
+ *   and records written before it are counted.
  *
  * Queries and their indexes (composite ones in /firestore.indexes.json; the emulator enforces none,
  * so keep that file in step with every query here):
@@ -126,9 +144,15 @@
  *   runningRunOf    runs: agentId ==, status == running, sorted here      → single fields, merged (equalities only)
  *   agentCostSince  runs: ownerId ==, agentId ==, queuedAt >=: sum(costUsd)
  *                                                                         → (ownerId, agentId, queuedAt, costUsd)
+ *   usageByDay      usage: userId ==, at >=, order by at, limit 1         → (userId, at)
+ *                   usage: userId ==, at >=, at <: count() and the five sums → the two indexes of usageSince
+ *   listNotifications  notifications of a user: order by at desc, id desc → (at desc, id desc)
+ *                   and readAt == null: count()                           → single field, automatic
+ *   markNotificationsRead  notifications of a user: readAt == null, at <= → (readAt, at)
  * Firestore computes sum() from index entries, hence the summed fields in the last index. `payload`
  * (events), `text` (messages, chunks, parts), `instructions` (agents, instructionVersions), `result` and
- * `files` (runs) and `webhookSecret` (agents) are exempt from indexing: never queried, and large (or secret).
+ * `files` (runs), `webhookSecret` (agents), `data` and `path` (contents) and `reason` (notifications) are
+ * exempt from indexing: never queried, and large (or secret).
  * `sessionKey` (a hash of ownerId, projectKey and sessionId) lets one equality find a session's
  * transcripts without a composite index; the sorts done here are over small sets (the pool's
  * runners, one runner's users, one session's subagents, the scheduled agents, the runs queued or
@@ -144,6 +168,7 @@ import type {
   AgentVersion,
   Message,
   MessageStatus,
+  Notification,
   OnboardingAnswers,
   Placement,
   RunnerRecord,
@@ -163,8 +188,10 @@ import type {
   RunnerHeartbeat,
   RunPatch,
   Store,
+  StoredRunFile,
   TranscriptEntry,
   TranscriptKey,
+  UsageDayTotals,
   UsageRecord,
   UsageTotals,
   UserSighting,
@@ -195,6 +222,7 @@ import {
 } from './checks.js';
 import { FirestoreAgents } from './firestore-agents.js';
 import { docId, sha256 } from './firestore-ids.js';
+import { FirestoreOutputs } from './firestore-outputs.js';
 import {
   canTakeOver,
   heartbeatRecord,
@@ -451,6 +479,8 @@ export class FirestoreStore implements Store {
   private closed = false;
   /** Agents, their instruction versions and runs. */
   private readonly agents: FirestoreAgents;
+  /** Kept run files, usage per day, notifications. */
+  private readonly outputs: FirestoreOutputs;
 
   constructor(opts: FirestoreStoreOptions) {
     // One app per store: firebase-admin caches a Firestore client per (app, database), and its
@@ -466,6 +496,7 @@ export class FirestoreStore implements Store {
     }
     this.maxAttempts = opts.maxTransactionAttempts ?? 10;
     this.agents = new FirestoreAgents(this.db, this.maxAttempts);
+    this.outputs = new FirestoreOutputs(this.db, this.maxAttempts);
   }
 
   private users(): CollectionReference {
@@ -1157,6 +1188,30 @@ export class FirestoreStore implements Store {
 
   agentCostSince(ownerId: string, agentId: string, sinceMs: number): Promise<number> {
     return this.agents.agentCostSince(ownerId, agentId, sinceMs);
+  }
+
+  putRunFile(f: StoredRunFile): Promise<void> {
+    return this.outputs.putRunFile(f);
+  }
+
+  getRunFile(ownerId: string, runId: string, path: string): Promise<StoredRunFile | null> {
+    return this.outputs.getRunFile(ownerId, runId, path);
+  }
+
+  usageByDay(userId: string, sinceMs: number): Promise<UsageDayTotals[]> {
+    return this.outputs.usageByDay(userId, sinceMs);
+  }
+
+  addNotification(n: Notification): Promise<void> {
+    return this.outputs.addNotification(n);
+  }
+
+  listNotifications(userId: string, limit: number): Promise<{ notifications: Notification[]; unread: number }> {
+    return this.outputs.listNotifications(userId, limit);
+  }
+
+  markNotificationsRead(userId: string, upTo: number, now: number): Promise<void> {
+    return this.outputs.markNotificationsRead(userId, upTo, now);
   }
 
   async close(): Promise<void> {

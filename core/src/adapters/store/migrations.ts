@@ -248,6 +248,49 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX agent_runs_status ON agent_runs (status, runner_id, queued_at, id);
     `,
   },
+  {
+    version: 5,
+    name: 'kept run files, notifications',
+    // agent_runs.files may also carry contentType and stored per file since this version (JSON, so
+    // no change to the table). run_files keeps the content of a run's small files; owner_id is the
+    // run's (which never changes), so a read checks the owner without a join. A rowid table, not
+    // WITHOUT ROWID: its rows are large. bytes = length(data), so the per-run total is summed
+    // without reading contents.
+    // notifications are keyed by (user_id, id): one user's ids never collide with another's.
+    // kind and status are checked at the boundary, not by CHECK, so that a new kind needs no rebuild.
+    // Usage per day needs nothing new: it is a GROUP BY over usage_user_at.
+    sql: `
+      CREATE TABLE run_files (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES agent_runs (id) ON DELETE CASCADE,
+        owner_id TEXT NOT NULL,
+        path TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        bytes INTEGER NOT NULL CHECK (bytes >= 0),
+        data BLOB NOT NULL,
+        UNIQUE (run_id, path),
+        CHECK (bytes = length(data))
+      ) STRICT;
+
+      CREATE TABLE notifications (
+        user_id TEXT NOT NULL,
+        id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        agent_name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        reason TEXT,
+        cost_usd REAL NOT NULL CHECK (cost_usd >= 0),
+        at INTEGER NOT NULL,
+        read_at INTEGER,
+        PRIMARY KEY (user_id, id)
+      ) STRICT;
+      CREATE INDEX notifications_user_at ON notifications (user_id, at DESC, id DESC);
+      -- The unread count and markNotificationsRead read only the unread ones.
+      CREATE INDEX notifications_user_unread ON notifications (user_id, at) WHERE read_at IS NULL;
+    `,
+  },
 ];
 
 /**

@@ -231,6 +231,46 @@ describe('SqliteStore', () => {
     expect(versions).toEqual(migrations.map((m) => m.version));
   });
 
+  it('upgrades a file written before kept run files: runs keep their files and take kept contents', async () => {
+    const db = openRaw();
+    applyMigrations(db, migrations.slice(0, 4));
+    db.prepare(
+      `INSERT INTO agent_runs (id, agent_id, owner_id, status, trigger, reason, runner_id, dedupe_key, session_id,
+         attempt, scheduled_for, queued_at, started_at, ended_at, duration_ms, result, files, input_tokens,
+         output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd, agent_deleted)
+       VALUES ('run-1', 'agent-1', 'u1', 'succeeded', 'manual', NULL, 'runner-1', NULL, 'run-session-1', 1, NULL,
+         10, 20, 30, 10, 'done', '[{"path":"out.csv","bytes":3,"changeKind":"created"}]', 1, 2, 3, 4, 0.5, 1)`,
+    ).run();
+
+    const store = openStore();
+    expect(await store.getRun('u1', 'run-1')).toMatchObject({
+      files: [{ path: 'out.csv', bytes: 3, changeKind: 'created' }],
+      agentDeleted: true,
+    });
+    const file = { runId: 'run-1', ownerId: 'u1', path: 'out.csv', contentType: 'text/csv', data: Buffer.from('a,b') };
+    await store.putRunFile(file);
+    expect(await store.getRunFile('u1', 'run-1', 'out.csv')).toStrictEqual({
+      ...file,
+      data: new Uint8Array(Buffer.from('a,b')),
+    });
+    expect(await store.usageByDay('u1', 0)).toStrictEqual([]);
+    expect(await store.listNotifications('u1', 5)).toStrictEqual({ notifications: [], unread: 0 });
+    const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+    expect(versions).toEqual(migrations.map((m) => m.version));
+  });
+
+  it('serves the unread count and markNotificationsRead from their partial index', async () => {
+    await openStore().close();
+    const db = openRaw();
+    for (const sql of [
+      'SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL',
+      'UPDATE notifications SET read_at = 1 WHERE user_id = ? AND read_at IS NULL AND at <= 5',
+    ]) {
+      const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all('u1') as { detail: string }[];
+      expect(plan.map((r) => r.detail).join('\n')).toMatch(/notifications_user_unread/);
+    }
+  });
+
   it('serves listScheduledAgents from its partial index', async () => {
     await openStore().close();
     const plan = openRaw()

@@ -5,6 +5,7 @@ import type {
   AgentVersion,
   Message,
   MessageStatus,
+  Notification,
   OnboardingAnswers,
   Placement,
   RunnerRecord,
@@ -24,8 +25,10 @@ import type {
   RunnerHeartbeat,
   RunPatch,
   Store,
+  StoredRunFile,
   TranscriptEntry,
   TranscriptKey,
+  UsageDayTotals,
   UsageRecord,
   UsageTotals,
   UserSighting,
@@ -49,6 +52,7 @@ import {
 import { applyMigrations } from './migrations.js';
 import { canTakeOver, heartbeatRecord, planPlacement, type StoredPlacement, type StoredRunner } from './pool.js';
 import { SqliteAgents } from './sqlite-agents.js';
+import { SqliteOutputs } from './sqlite-outputs.js';
 
 export interface SqliteStoreOptions {
   /** Path of the database file; created (with its folder's WAL side files) when missing. */
@@ -212,6 +216,8 @@ export class SqliteStore implements Store {
   private readonly tx;
   /** Agents, their instruction versions and runs. */
   private readonly agents: SqliteAgents;
+  /** Kept run files, usage per day, notifications. */
+  private readonly outputs: SqliteOutputs;
 
   constructor(opts: SqliteStoreOptions) {
     this.file = opts.file;
@@ -235,6 +241,7 @@ export class SqliteStore implements Store {
 
     const db = this.db;
     this.agents = new SqliteAgents(db);
+    this.outputs = new SqliteOutputs(db);
     this.stmt = {
       // A repeat sighting refreshes what the provider owns; createdAt, locale and answers stay, and
       // lastSeenAt never moves backwards.
@@ -749,6 +756,30 @@ export class SqliteStore implements Store {
 
   agentCostSince(ownerId: string, agentId: string, sinceMs: number): Promise<number> {
     return this.agents.agentCostSince(ownerId, agentId, sinceMs);
+  }
+
+  putRunFile(f: StoredRunFile): Promise<void> {
+    return this.outputs.putRunFile(f);
+  }
+
+  getRunFile(ownerId: string, runId: string, path: string): Promise<StoredRunFile | null> {
+    return this.outputs.getRunFile(ownerId, runId, path);
+  }
+
+  usageByDay(userId: string, sinceMs: number): Promise<UsageDayTotals[]> {
+    return this.outputs.usageByDay(userId, sinceMs);
+  }
+
+  addNotification(n: Notification): Promise<void> {
+    return this.outputs.addNotification(n);
+  }
+
+  listNotifications(userId: string, limit: number): Promise<{ notifications: Notification[]; unread: number }> {
+    return this.outputs.listNotifications(userId, limit);
+  }
+
+  markNotificationsRead(userId: string, upTo: number, now: number): Promise<void> {
+    return this.outputs.markNotificationsRead(userId, upTo, now);
   }
 
   async close(): Promise<void> {
