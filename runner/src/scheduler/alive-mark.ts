@@ -40,7 +40,7 @@ export class AliveMark {
   private write(): void {
     try {
       // Written whole, then renamed: a crash mid-write leaves the previous mark, not half of one.
-      writeFileSync(`${this.file}.tmp`, String(this.clock.now()));
+      writeFileSync(`${this.file}.tmp`, String(this.clock.now()), { mode: 0o600 });
       renameSync(`${this.file}.tmp`, this.file);
     } catch {
       // A full disk must not stop the platform; the next write tries again.
