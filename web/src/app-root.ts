@@ -11,6 +11,7 @@ import type { LocaleChangeEvent, NavigateEvent, OnboardingDoneEvent, SignedInEve
 import './components/host-sandbox-banner.js';
 import './components/lang-switch.js';
 import './components/model-banner.js';
+import './components/notification-bell.js';
 import { needsOnboarding } from './components/onboarding-answers.js';
 import './components/onboarding-card.js';
 import { sharedStyles } from './components/shared.styles.js';
@@ -22,10 +23,14 @@ import {
 } from './controllers/auth-controller.js';
 import { LocaleController } from './controllers/locale-controller.js';
 import { ProfileController } from './controllers/profile-controller.js';
-import { RouterController, safeNextPath } from './controllers/router.js';
-import { isLocale, localeStore } from './i18n/index.js';
+import { pathFor, type Route, RouterController, safeNextPath } from './controllers/router.js';
+import { isLocale, localeStore, type Messages } from './i18n/index.js';
+import './pages/agent-page.js';
+import './pages/agents-page.js';
+import './pages/run-page.js';
 import './pages/sessions-page.js';
 import './pages/signin-page.js';
+import './pages/usage-page.js';
 import './pages/workspace-page.js';
 
 function browserStorage(): Storage | null {
@@ -38,6 +43,13 @@ function browserStorage(): Storage | null {
 }
 
 const currentPath = (): string => `${location.pathname}${location.search}${location.hash}`;
+
+/** The header's sections, and which routes belong to each (for aria-current). */
+const sections = [
+  { route: { name: 'sessions' }, label: (t: Messages) => t.nav.sessions, routes: ['sessions', 'workspace'] },
+  { route: { name: 'agents' }, label: (t: Messages) => t.nav.agents, routes: ['agents', 'agent', 'run'] },
+  { route: { name: 'usage' }, label: (t: Messages) => t.nav.usage, routes: ['usage'] },
+] as const satisfies readonly { route: Route; label: (t: Messages) => string; routes: readonly Route['name'][] }[];
 
 /**
  * The app: sign-in state (local or Google through Firebase, as /api/health says), routing, the
@@ -114,9 +126,13 @@ export class AppRoot extends LitElement {
         ? t.signIn.title
         : route.name === 'sessions'
           ? t.sessions.title
-          : route.name === 'not-found'
-            ? t.app.notFoundTitle
-            : '';
+          : route.name === 'agents'
+            ? t.agents.title
+            : route.name === 'usage'
+              ? t.usage.title
+              : route.name === 'not-found'
+                ? t.app.notFoundTitle
+                : '';
     document.title = page ? `${page} · ${t.app.name}` : t.app.name;
   }
 
@@ -129,7 +145,9 @@ export class AppRoot extends LitElement {
     return html`
       <header>
         <a class="brand" href="/"><span class="logo" aria-hidden="true">✦</span><span class="name">${this.i18n.t.app.name}</span></a>
+        ${signedIn ? this.renderNav() : nothing}
         <span class="spacer"></span>
+        ${signedIn ? html`<ap-notification-bell .api=${this.api}></ap-notification-bell>` : nothing}
         <ap-lang-switch .locale=${this.i18n.locale} @ap-locale-change=${this.onLocaleChange}></ap-lang-switch>
         ${signedIn && person ? this.renderPerson(person) : nothing}
       </header>
@@ -146,6 +164,21 @@ export class AppRoot extends LitElement {
         @ap-onboarding-done=${this.onOnboardingDone}
       >${this.renderRoute()}</main>
     `;
+  }
+
+  private renderNav() {
+    const t = this.i18n.t;
+    const current = this.router.route.name;
+    return html`<nav aria-label=${t.nav.label}>
+      ${sections.map(
+        (s) => html`<a
+          href=${pathFor(s.route)}
+          data-testid=${`nav-${s.route.name}`}
+          aria-current=${(s.routes as readonly string[]).includes(current) ? 'page' : 'false'}
+          >${s.label(t)}</a
+        >`,
+      )}
+    </nav>`;
   }
 
   private renderPerson(person: SignedInPerson) {
@@ -199,6 +232,14 @@ export class AppRoot extends LitElement {
           .runner=${this.runner}
           .sessionId=${route.sessionId}
         ></ap-workspace-page>`;
+      case 'agents':
+        return html`<ap-agents-page .api=${this.api}></ap-agents-page>`;
+      case 'agent':
+        return html`<ap-agent-page .api=${this.api} .agentId=${route.agentId}></ap-agent-page>`;
+      case 'run':
+        return html`<ap-run-page .api=${this.api} .runner=${this.runner} .runId=${route.runId}></ap-run-page>`;
+      case 'usage':
+        return html`<ap-usage-page .api=${this.api}></ap-usage-page>`;
       case 'not-found':
         return html`<div class="page">
           <h1>${t.app.notFoundTitle}</h1>

@@ -38,6 +38,14 @@ export const sessionListStyles = css`
     white-space: nowrap;
     color: var(--ap-link);
   }
+  .tag {
+    flex: none;
+    padding: 0.05rem 0.45rem;
+    border-radius: 999px;
+    font-size: 0.75rem;
+    background: var(--accent-soft, #e8efff);
+    color: var(--accent, #2952cc);
+  }
   .title.untitled {
     color: var(--ap-muted);
     font-style: italic;

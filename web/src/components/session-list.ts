@@ -1,5 +1,5 @@
 import type { Session } from '@agent-platform/core/protocol';
-import { html, LitElement } from 'lit';
+import { html, LitElement, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { LocaleController } from '../controllers/locale-controller.js';
@@ -30,6 +30,7 @@ export class SessionList extends LitElement {
         (s) => html`<li>
           <a href=${pathFor({ name: 'workspace', sessionId: s.id })} data-testid="session-item" data-session-id=${s.id}>
             <span class="title ${s.title ? '' : 'untitled'}">${s.title || t.untitled}</span>
+            ${s.context === 'agent-create' ? html`<span class="tag" data-testid="session-agent-tag">${t.agentDesignTag}</span>` : nothing}
             <span class="meta" title=${formatDateTime(locale, s.updatedAt)}
               >${t.lastActivity(formatRelativeTime(locale, s.updatedAt, this.now))}</span
             >

@@ -223,3 +223,96 @@ export class ConversationController implements ReactiveController {
     this.host.requestUpdate();
   }
 }
+
+export interface SessionEventsControllerOptions {
+  api: () => ApiClient | undefined;
+  /** The session whose events to follow; undefined: none (the socket closes). */
+  sessionId: () => string | undefined;
+  /** Where the runner's WebSocket is; without one, `/ws` on the page's origin. */
+  runner: () => RunnerEndpoint | undefined;
+  /** Each event that was new to the page, after it was applied (a run page reloads the run on `run.ended`). */
+  onEvent?: (event: SessionEvent) => void;
+}
+
+/**
+ * Follows one session's events over the WebSocket alone, with no HTTP restore: subscribing replays
+ * the stored events, then live ones follow. For an agent run, whose events are stored under the
+ * run's sessionId as one turn (messageId = the run's id) and which has no messages to fetch.
+ * The page reads `view`, `replayed`, `connection` and `notice`.
+ */
+export class SessionEventsController implements ReactiveController {
+  view: ConversationView = emptyConversationView;
+  /** The stored events were replayed (the server answered the subscription at least once). */
+  replayed = false;
+  /** The latest error frame from the WebSocket about this session (it could not be followed), until dismissed. */
+  notice: ServerErrorFrame | null = null;
+
+  private readonly model = new Conversation();
+  private readonly socket: SessionSocket;
+  private readonly frame = new FrameScheduler(() => this.flush());
+  private currentId: string | undefined;
+
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    private readonly options: SessionEventsControllerOptions,
+  ) {
+    host.addController(this);
+    this.socket = new SessionSocket(host, {
+      url: (relocate) => this.options.runner()?.url(relocate) ?? sameOriginWsUrl(),
+      credential: () => this.options.api()?.credential() ?? null,
+      refreshCredential: async () => (await this.options.api()?.refreshCredential()) ?? null,
+      afterSeq: () => this.model.lastSeq,
+      onEvent: (event) => this.onEvent(event),
+      onUnauthenticated: (code) =>
+        this.options.api()?.reportUnauthenticated(code, `The runner refused the credential (${code}).`),
+      onServerError: (frame) => {
+        this.notice = frame;
+        this.host.requestUpdate();
+      },
+      onSubscribed: (sessionId) => {
+        if (sessionId !== this.currentId) return;
+        // Everything stored has arrived: show it at once rather than on the next frame.
+        this.replayed = true;
+        this.notice = null;
+        this.frame.flushNow();
+      },
+    });
+  }
+
+  get connection(): SessionSocket['state'] {
+    return this.socket.state;
+  }
+
+  dismissNotice(): void {
+    this.notice = null;
+    this.host.requestUpdate();
+  }
+
+  hostUpdate(): void {
+    const sessionId = this.options.sessionId();
+    if (sessionId === this.currentId) return;
+    // Another session: nothing of the previous one may show or arrive.
+    this.currentId = sessionId;
+    this.replayed = false;
+    this.notice = null;
+    this.model.reset(sessionId ?? null);
+    this.frame.cancel();
+    this.view = this.model.view();
+    this.socket.setSession(sessionId ?? null);
+  }
+
+  hostDisconnected(): void {
+    this.frame.cancel();
+  }
+
+  private onEvent(event: SessionEvent): void {
+    if (!this.model.applyEvent(event)) return;
+    this.frame.schedule();
+    this.options.onEvent?.(event);
+  }
+
+  private flush(): void {
+    this.view = this.model.view();
+    this.host.requestUpdate();
+  }
+}

@@ -605,3 +605,136 @@ describe('Conversation: sandbox', () => {
     expect(turn(c, 0)).toBe(before);
   });
 });
+
+describe('Conversation: agent proposals, saved agents and run ends', () => {
+  const spec = (name: string) => ({
+    name,
+    description: 'Collects prices every morning.',
+    instructions: 'Fetch the prices and write prices.csv.',
+    schedule: {
+      cron: '0 8 * * 1',
+      timeZone: 'Asia/Seoul',
+      enabled: true,
+      missedRunPolicy: 'skip' as const,
+      overlapPolicy: 'skip' as const,
+    },
+    limits: { timeoutMs: 600_000, maxTurns: 30, maxUsd: 1 },
+    notifications: { webhookUrl: null, inApp: true },
+  });
+  const proposal = (seq: number, messageId: string | null, name: string) =>
+    ev('agent.proposal', {
+      seq,
+      messageId,
+      draft: spec(name),
+      steps: ['Open the page', 'Write prices.csv'],
+      scheduleText: { en: 'every Monday at 08:00 (Asia/Seoul)', ko: '매주 월요일 08:00 (Asia/Seoul)' },
+      nextRuns: [1_700_000_000_000, 1_700_604_800_000],
+    });
+  const saved = (seq: number, messageId: string | null, agentId: string, name: string) =>
+    ev('agent.saved', { seq, messageId, agentId, name });
+  const ended = (
+    seq: number,
+    messageId: string | null,
+    runId: string,
+    runStatus: 'succeeded' | 'failed' | 'cancelled',
+  ) =>
+    ev('run.ended', { seq, messageId, runId, status: runStatus, reason: runStatus === 'succeeded' ? null : 'TIMEOUT' });
+
+  it('has no proposal, saved agent or run end before any', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi')], completeTurn('m1', 0));
+    expect(c.view()).toMatchObject({ proposal: null, saved: null, runEnded: null });
+  });
+
+  it('keeps the latest proposal, live and restored, whatever order they come in', () => {
+    const c = new Conversation();
+    c.restore(
+      S,
+      [message('m1', 'make an agent', 'running')],
+      [status(0, 'm1', 'thinking'), proposal(1, 'm1', 'First')],
+    );
+    expect(c.view().proposal).toMatchObject({
+      seq: 1,
+      draft: { name: 'First' },
+      steps: ['Open the page', 'Write prices.csv'],
+      scheduleText: { ko: '매주 월요일 08:00 (Asia/Seoul)' },
+      nextRuns: [1_700_000_000_000, 1_700_604_800_000],
+    });
+    c.applyEvent(proposal(3, 'm1', 'Third'));
+    c.applyEvent(proposal(2, 'm1', 'Second (late replay)'));
+    expect(c.view().proposal?.draft.name).toBe('Third');
+    // A replay of what is known changes nothing.
+    expect(c.applyEvent(proposal(3, 'm1', 'Third'))).toBe(false);
+  });
+
+  it('does not let a proposal or a save reopen or change the turn', () => {
+    const c = new Conversation();
+    c.restore(S, [message('m1', 'hi')], completeTurn('m1', 0));
+    const before = turn(c, 0);
+    c.applyEvent(proposal(12, 'm1', 'Late'));
+    c.applyEvent(saved(13, 'm1', 'late-agent', 'Late'));
+    expect(turn(c, 0).state).toBe('done');
+    expect(turn(c, 0).items).toEqual(before.items);
+    expect(c.view().activity).toEqual({ kind: 'idle' });
+  });
+
+  it('keeps the latest saved agent, with or without a turn', () => {
+    const c = new Conversation();
+    c.restore(S, [], []);
+    c.applyEvent(saved(4, null, 'prices', 'Prices'));
+    expect(c.view().saved).toEqual({ seq: 4, agentId: 'prices', name: 'Prices' });
+    c.applyEvent(saved(2, null, 'older', 'Older'));
+    expect(c.view().saved?.agentId).toBe('prices');
+    expect(c.view().turns).toEqual([]);
+  });
+
+  it('forgets them on reset (another session)', () => {
+    const c = new Conversation();
+    c.restore(S, [], [proposal(0, null, 'A'), saved(1, null, 'a', 'A')]);
+    c.reset('session-2');
+    expect(c.view()).toMatchObject({ proposal: null, saved: null, runEnded: null });
+  });
+
+  it('ends a run’s turn with run.ended after its result, keeping the result', () => {
+    const c = new Conversation();
+    c.reset(S);
+    c.applyEvents([...completeTurn('run-1', 0), ended(12, 'run-1', 'run-1', 'succeeded')]);
+    expect(c.view().turns).toHaveLength(1);
+    expect(turn(c, 0)).toMatchObject({ messageId: 'run-1', text: null, state: 'done' });
+    expect(turn(c, 0).result?.costUsd).toBe(0.0123);
+    expect(c.view().runEnded).toEqual({ seq: 12, runId: 'run-1', status: 'succeeded', reason: null });
+  });
+
+  it('ends a run that stopped mid-turn (no result), so nothing shows as still running', () => {
+    const c = new Conversation();
+    c.reset(S);
+    c.applyEvents([
+      status(0, 'run-1', 'thinking'),
+      toolUse(1, 'run-1', 't1', 'Bash', { command: 'sleep 999' }),
+      status(2, 'run-1', 'tool', 'Bash'),
+    ]);
+    expect(c.view().activity).toEqual({ kind: 'tool', tool: 'Bash' });
+    expect(tools(turn(c, 0))[0]?.state).toBe('running');
+    c.applyEvent(ended(3, 'run-1', 'run-1', 'cancelled'));
+    expect(turn(c, 0).state).toBe('failed');
+    expect(tools(turn(c, 0))[0]?.state).toBe('interrupted');
+    expect(c.view().activity).toEqual({ kind: 'idle' });
+    expect(c.view().runEnded).toMatchObject({ status: 'cancelled', reason: 'TIMEOUT' });
+  });
+
+  it('puts a run.ended without a messageId on the run’s turn', () => {
+    const c = new Conversation();
+    c.reset(S);
+    c.applyEvents([status(0, 'run-1', 'thinking'), ended(1, null, 'run-1', 'failed')]);
+    expect(c.view().turns).toHaveLength(1);
+    expect(turn(c, 0).state).toBe('failed');
+  });
+
+  it('does not let a late-replayed activity event reopen an ended run', () => {
+    const c = new Conversation();
+    c.reset(S);
+    c.applyEvent(ended(5, 'run-1', 'run-1', 'failed'));
+    c.applyEvent(status(1, 'run-1', 'thinking'));
+    expect(turn(c, 0).state).toBe('failed');
+  });
+});

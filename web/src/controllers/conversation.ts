@@ -1,8 +1,11 @@
 import type {
+  AgentSpec,
   Message,
   MessageStatus,
+  RunStatus,
   SandboxEventState,
   SandboxFailure,
+  ScheduleText,
   SessionEvent,
   StatusState,
   Usage,
@@ -22,6 +25,9 @@ import type {
  * - `sandbox` events (the user's workspace container) give the latest sandbox state for the status
  *   line. A failure belongs to the turn it broke (its own messageId, or the turn running when it
  *   came without one); a failure outside any turn stays until the sandbox starts again.
+ * - `agent.proposal`, `agent.saved` and `run.ended` are about the whole session, not a turn's
+ *   content: the latest of each (by seq) is kept for the agent preview and the run page.
+ *   `run.ended` also ends its turn (a run is one turn, whose messageId is the run's id).
  */
 
 /**
@@ -125,6 +131,31 @@ export interface ActivityView {
   readonly tool?: string;
 }
 
+/** The latest draft Claude proposed in an agent-create session (`agent.proposal`). */
+export interface ProposalView {
+  readonly seq: number;
+  readonly draft: AgentSpec;
+  readonly steps: readonly string[];
+  readonly scheduleText: ScheduleText;
+  /** The next fire times, ms since the epoch; empty without an enabled schedule. */
+  readonly nextRuns: readonly number[];
+}
+
+/** Claude saved the draft as an agent (`agent.saved`). */
+export interface SavedAgentView {
+  readonly seq: number;
+  readonly agentId: string;
+  readonly name: string;
+}
+
+/** A headless run ended (`run.ended`): the run page reads the run again. */
+export interface RunEndedView {
+  readonly seq: number;
+  readonly runId: string;
+  readonly status: RunStatus;
+  readonly reason: string | null;
+}
+
 export interface ConversationView {
   readonly turns: readonly TurnView[];
   readonly activity: ActivityView;
@@ -137,6 +168,12 @@ export interface ConversationView {
   readonly sandbox: SandboxView | null;
   /** A sandbox failure outside any turn (it died while idle), until the sandbox starts again. */
   readonly sandboxFailure: SandboxView | null;
+  /** The latest agent proposal; null before the first. */
+  readonly proposal: ProposalView | null;
+  /** The latest agent saved by Claude; null before any. */
+  readonly saved: SavedAgentView | null;
+  /** The run's end (a run's events only); null while it goes on. */
+  readonly runEnded: RunEndedView | null;
   /** The highest seq applied; -1 before any. */
   readonly lastSeq: number;
 }
@@ -147,6 +184,9 @@ export const emptyConversationView: ConversationView = {
   sessionError: null,
   sandbox: null,
   sandboxFailure: null,
+  proposal: null,
+  saved: null,
+  runEnded: null,
   lastSeq: -1,
 };
 
@@ -216,6 +256,10 @@ function isActivating(event: SessionEvent): boolean {
       return event.state === 'starting' || event.state === 'ready';
     case 'turn.result':
     case 'error':
+    case 'run.ended':
+    // Outcomes of a tool call, reported during the turn; they say nothing new about its state.
+    case 'agent.proposal':
+    case 'agent.saved':
       return false;
     default:
       return true;
@@ -226,6 +270,7 @@ function isActivating(event: SessionEvent): boolean {
 const isEnding = (event: SessionEvent): boolean =>
   event.type === 'turn.result' ||
   event.type === 'error' ||
+  event.type === 'run.ended' ||
   (event.type === 'status' && (event.state === 'idle' || event.state === 'stopped'));
 
 const stateFromMessage = (status: MessageStatus): TurnState => status;
@@ -244,6 +289,9 @@ export class Conversation {
   /** A failure outside any turn; shown while it is the latest sandbox event. */
   private sessionSandboxFailure: SandboxView | null = null;
   private lastEndSeq = -1;
+  private proposal: ProposalView | null = null;
+  private saved: SavedAgentView | null = null;
+  private runEnded: RunEndedView | null = null;
   private cached: ConversationView = emptyConversationView;
   private dirty = false;
 
@@ -279,6 +327,9 @@ export class Conversation {
     this.lastSandbox = null;
     this.sessionSandboxFailure = null;
     this.lastEndSeq = -1;
+    this.proposal = null;
+    this.saved = null;
+    this.runEnded = null;
     this.cached = emptyConversationView;
     this.dirty = true;
   }
@@ -314,8 +365,11 @@ export class Conversation {
     if (isEnding(event)) this.lastEndSeq = Math.max(this.lastEndSeq, event.seq);
     const sandbox = event.type === 'sandbox' ? sandboxView(event) : null;
     if (sandbox && (!this.lastSandbox || sandbox.seq > this.lastSandbox.seq)) this.lastSandbox = sandbox;
+    this.applySessionWide(event);
 
-    if (event.messageId === null) {
+    // A run's end belongs to the run's turn even when it came without a messageId.
+    const messageId = event.type === 'run.ended' ? (event.messageId ?? event.runId) : event.messageId;
+    if (messageId === null) {
       if (event.type === 'error' && (!this.latestSessionError || event.seq > this.latestSessionError.seq)) {
         this.latestSessionError = errorView(event);
       }
@@ -332,10 +386,36 @@ export class Conversation {
       return true;
     }
 
-    const turn = this.turnForEvent(event.messageId);
+    const turn = this.turnForEvent(messageId);
     this.applyToTurn(turn, event);
     turn.view = null;
     return true;
+  }
+
+  /** Keeps the latest proposal, saved agent and run end, whichever turn (if any) they came in. */
+  private applySessionWide(event: SessionEvent): void {
+    switch (event.type) {
+      case 'agent.proposal':
+        if (this.proposal && this.proposal.seq > event.seq) return;
+        this.proposal = {
+          seq: event.seq,
+          draft: event.draft,
+          steps: event.steps,
+          scheduleText: event.scheduleText,
+          nextRuns: event.nextRuns,
+        };
+        return;
+      case 'agent.saved':
+        if (this.saved && this.saved.seq > event.seq) return;
+        this.saved = { seq: event.seq, agentId: event.agentId, name: event.name };
+        return;
+      case 'run.ended':
+        if (this.runEnded && this.runEnded.seq > event.seq) return;
+        this.runEnded = { seq: event.seq, runId: event.runId, status: event.status, reason: event.reason };
+        return;
+      default:
+        return;
+    }
   }
 
   applyEvents(events: readonly SessionEvent[]): number {
@@ -416,7 +496,17 @@ export class Conversation {
       this.latestSessionError && this.latestSessionError.seq > this.lastActivitySeq && !sandboxFailure
         ? this.latestSessionError
         : null;
-    this.cached = { turns, activity: this.activity(), sessionError, sandbox, sandboxFailure, lastSeq: this.maxSeq };
+    this.cached = {
+      turns,
+      activity: this.activity(),
+      sessionError,
+      sandbox,
+      sandboxFailure,
+      proposal: this.proposal,
+      saved: this.saved,
+      runEnded: this.runEnded,
+      lastSeq: this.maxSeq,
+    };
     this.dirty = false;
     return this.cached;
   }
@@ -589,6 +679,10 @@ export class Conversation {
       turn.stateSeq = event.seq;
     } else if (event.type === 'error') {
       turn.state = 'failed';
+      turn.stateSeq = event.seq;
+    } else if (event.type === 'run.ended') {
+      // Usually after the turn's result; alone when the run never started or its runner was lost.
+      if (!isEnded(turn.state)) turn.state = event.status === 'succeeded' ? 'done' : 'failed';
       turn.stateSeq = event.seq;
     } else if (event.type === 'status' && turn.state === 'running') {
       // idle or stopped without a result: the turn is over.

@@ -10,6 +10,18 @@ describe('parseRoute', () => {
     expect(parseRoute('/sessions/a%20b')).toEqual({ name: 'workspace', sessionId: 'a b' });
   });
 
+  it('knows the agent pages: the dashboard, one agent, one run and usage', () => {
+    expect(parseRoute('/agents')).toEqual({ name: 'agents' });
+    expect(parseRoute('/agents/')).toEqual({ name: 'agents' });
+    expect(parseRoute('/agents/daily-report')).toEqual({ name: 'agent', agentId: 'daily-report' });
+    expect(parseRoute('/runs/r_1')).toEqual({ name: 'run', runId: 'r_1' });
+    expect(parseRoute('/runs/r%2F1')).toEqual({ name: 'run', runId: 'r/1' });
+    expect(parseRoute('/usage')).toEqual({ name: 'usage' });
+    expect(parseRoute('/runs')).toEqual({ name: 'not-found', path: '/runs' });
+    expect(parseRoute('/agents/a/runs')).toEqual({ name: 'not-found', path: '/agents/a/runs' });
+    expect(parseRoute('/agents/%E0%A4%A')).toEqual({ name: 'not-found', path: '/agents/%E0%A4%A' });
+  });
+
   it('answers not-found for anything else, including malformed escapes', () => {
     expect(parseRoute('/nope')).toEqual({ name: 'not-found', path: '/nope' });
     expect(parseRoute('/sessions/a/b')).toEqual({ name: 'not-found', path: '/sessions/a/b' });
@@ -17,7 +29,8 @@ describe('parseRoute', () => {
   });
 
   it('round-trips through pathFor', () => {
-    for (const path of ['/', '/signin', '/sessions/x%2Fy']) expect(pathFor(parseRoute(path))).toBe(path);
+    for (const path of ['/', '/signin', '/sessions/x%2Fy', '/agents', '/agents/a%20b', '/runs/r1', '/usage'])
+      expect(pathFor(parseRoute(path))).toBe(path);
   });
 });
 

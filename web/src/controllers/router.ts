@@ -4,17 +4,30 @@ export type Route =
   | { name: 'signin' }
   | { name: 'sessions' }
   | { name: 'workspace'; sessionId: string }
+  | { name: 'agents' }
+  | { name: 'agent'; agentId: string }
+  | { name: 'run'; runId: string }
+  | { name: 'usage' }
   | { name: 'not-found'; path: string };
+
+/** Pages addressed by one id: `/sessions/:id`, `/agents/:id`, `/runs/:id`. */
+const byId = {
+  sessions: (sessionId: string): Route => ({ name: 'workspace', sessionId }),
+  agents: (agentId: string): Route => ({ name: 'agent', agentId }),
+  runs: (runId: string): Route => ({ name: 'run', runId }),
+} as const;
 
 /** The app's routes from a path. Unknown paths are `not-found`, never an exception. */
 export function parseRoute(pathname: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/') return { name: 'sessions' };
   if (path === '/signin') return { name: 'signin' };
-  const workspace = /^\/sessions\/([^/]+)$/.exec(path);
-  if (workspace?.[1]) {
+  if (path === '/agents') return { name: 'agents' };
+  if (path === '/usage') return { name: 'usage' };
+  const match = /^\/(sessions|agents|runs)\/([^/]+)$/.exec(path);
+  if (match?.[1] && match[2]) {
     try {
-      return { name: 'workspace', sessionId: decodeURIComponent(workspace[1]) };
+      return byId[match[1] as keyof typeof byId](decodeURIComponent(match[2]));
     } catch {
       return { name: 'not-found', path };
     }
@@ -30,6 +43,14 @@ export function pathFor(route: Route): string {
       return '/';
     case 'workspace':
       return `/sessions/${encodeURIComponent(route.sessionId)}`;
+    case 'agents':
+      return '/agents';
+    case 'agent':
+      return `/agents/${encodeURIComponent(route.agentId)}`;
+    case 'run':
+      return `/runs/${encodeURIComponent(route.runId)}`;
+    case 'usage':
+      return '/usage';
     case 'not-found':
       return route.path;
   }

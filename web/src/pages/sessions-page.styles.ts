@@ -24,6 +24,26 @@ export const sessionsPageStyles = css`
   ap-error-banner {
     margin-bottom: 1rem;
   }
+  .agent-cta {
+    display: flex;
+    align-items: center;
+    justify-content: space-between;
+    flex-wrap: wrap;
+    gap: 0.5rem 1rem;
+    margin-bottom: 1.5rem;
+    padding: 0.75rem 1rem;
+    border: 1px solid var(--ap-user-border);
+    border-radius: var(--ap-radius);
+    background: var(--ap-user-bg);
+  }
+  .agent-cta p {
+    flex: 1 1 16rem;
+    margin: 0;
+    font-size: 0.925rem;
+    line-height: 1.5;
+    color: var(--ap-text-2);
+    word-break: keep-all;
+  }
   .empty {
     padding: 1.5rem;
     text-align: center;

@@ -3,6 +3,7 @@ import { Task, TaskStatus } from '@lit/task';
 import { html, LitElement, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { type ApiClient, asApiError } from '../api/client.js';
+import '../components/agent-new-button.js';
 import '../components/error-banner.js';
 import { NavigateEvent } from '../components/events.js';
 import '../components/session-list.js';
@@ -101,6 +102,10 @@ export class SessionsPage extends LitElement {
           ? this.renderError(t.errors.createFailed, this.create.error, () => this.create.run())
           : nothing
       }
+      <div class="agent-cta">
+        <p>${t.agents.sessionsCta}</p>
+        <ap-agent-new-button .api=${this.api}></ap-agent-new-button>
+      </div>
       ${this.firstPage.render({
         initial: () => this.renderLoading(),
         pending: () => (this.firstPage.value ? this.renderList(this.firstPage.value.sessions) : this.renderLoading()),

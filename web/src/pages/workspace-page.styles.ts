@@ -8,7 +8,7 @@ export const workspacePageStyles = css`
     min-height: 0;
   }
   .bar {
-    flex: none;
+    grid-area: bar;
     border-bottom: 1px solid var(--ap-border);
     background: var(--ap-surface);
   }
@@ -42,8 +42,29 @@ export const workspacePageStyles = css`
     text-overflow: ellipsis;
     white-space: nowrap;
   }
-  .scroller {
+  /* The conversation above the message box; in an agent-create session, the draft beside them. */
+  .body {
     flex: 1;
+    min-height: 0;
+    display: grid;
+    grid-template-columns: minmax(0, 1fr);
+    grid-template-rows: auto minmax(0, 1fr) auto;
+    grid-template-areas: 'bar' 'chat' 'dock';
+  }
+  .body.with-preview {
+    grid-template-columns: minmax(0, 1fr) minmax(18rem, 24rem);
+    grid-template-areas: 'bar side' 'chat side' 'dock side';
+  }
+  .side {
+    grid-area: side;
+    min-height: 0;
+    overflow-y: auto;
+    overscroll-behavior: contain;
+    border-left: 1px solid var(--ap-border);
+    background: var(--ap-surface);
+  }
+  .scroller {
+    grid-area: chat;
     min-height: 0;
     overflow-y: auto;
     overflow-x: hidden;
@@ -75,13 +96,25 @@ export const workspacePageStyles = css`
     padding: 2rem 0;
   }
   .dock {
-    flex: none;
+    grid-area: dock;
     background: linear-gradient(to bottom, transparent, var(--ap-bg) 0.75rem);
     padding-bottom: max(0.75rem, env(safe-area-inset-bottom));
   }
   .dock .inner {
     display: grid;
     gap: 0.4rem;
+  }
+  @media (max-width: 60rem) {
+    .body.with-preview {
+      grid-template-columns: minmax(0, 1fr);
+      grid-template-rows: auto minmax(0, 1fr) auto auto;
+      grid-template-areas: 'bar' 'chat' 'side' 'dock';
+    }
+    .side {
+      border-left: none;
+      border-top: 1px solid var(--ap-border);
+      max-height: 45vh;
+    }
   }
   @media (max-width: 30rem) {
     .inner {

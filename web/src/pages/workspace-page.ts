@@ -3,6 +3,7 @@ import { customElement, property, query, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { ApiClient, ApiError } from '../api/client.js';
 import type { RunnerEndpoint } from '../api/runner-endpoint.js';
+import '../components/agent-preview.js';
 import '../components/chat-turn.js';
 import '../components/composer.js';
 import type { Composer } from '../components/composer.js';
@@ -21,6 +22,8 @@ import { workspacePageStyles } from './workspace-page.styles.js';
 /**
  * The workspace: one session's conversation, restored on load and followed live, with the
  * message box. The conversation controller does the I/O; this page renders what it holds.
+ * In an agent-create session, the agent's latest draft shows beside the conversation (below it
+ * on narrow screens), from the conversation's `agent.proposal` and `agent.saved` events.
  */
 @customElement('ap-workspace-page')
 export class WorkspacePage extends LitElement {
@@ -66,32 +69,46 @@ export class WorkspacePage extends LitElement {
     // A new session gets its title from its first message on the server; show the same meanwhile.
     const firstText = c.view.turns[0]?.text?.trim().split('\n')[0]?.slice(0, 80);
     const title = c.session ? c.session.title || firstText || t.sessions.untitled : '';
+    const agentCreate = ready && c.session?.context === 'agent-create';
     return html`
-      <div class="bar">
-        <div class="inner">
-          <a class="back" href="/" aria-label=${t.workspace.back}>← <span>${t.workspace.back}</span></a>
-          <h1 title=${title}>${title}</h1>
-          ${ready ? html`<ap-conn-indicator .state=${c.connection}></ap-conn-indicator>` : nothing}
+      <div class="body ${agentCreate ? 'with-preview' : ''}">
+        <div class="bar">
+          <div class="inner">
+            <a class="back" href="/" aria-label=${t.workspace.back}>← <span>${t.workspace.back}</span></a>
+            <h1 title=${title}>${title}</h1>
+            ${ready ? html`<ap-conn-indicator .state=${c.connection}></ap-conn-indicator>` : nothing}
+          </div>
         </div>
-      </div>
-      <section class="scroller" aria-label=${t.workspace.conversationLabel} @scroll=${this.pinned.onScroll}>
-        <div class="conversation inner">${this.renderBody()}</div>
-      </section>
-      <div class="dock">
-        <div class="inner">
-          ${ready ? html`<ap-status-line .activity=${c.view.activity} .sandbox=${c.view.sandbox}></ap-status-line>` : nothing}
-          ${this.renderBanner(this.sendError, t.errors.sendFailed, () => {
-            this.sendError = null;
-          })}
-          ${this.renderBanner(this.retryError, t.errors.retryFailed, () => {
-            this.retryError = null;
-          })}
-          <ap-composer
-            .value=${this.draft}
-            ?disabled=${!ready}
-            @ap-draft-change=${this.onDraftChange}
-            @ap-send=${this.onSend}
-          ></ap-composer>
+        <section class="scroller" aria-label=${t.workspace.conversationLabel} @scroll=${this.pinned.onScroll}>
+          <div class="conversation inner">${this.renderBody(agentCreate)}</div>
+        </section>
+        ${
+          agentCreate
+            ? html`<aside class="side" aria-label=${t.preview.label}>
+                <ap-agent-preview
+                  .api=${this.api}
+                  .proposal=${c.view.proposal}
+                  .saved=${c.view.saved}
+                ></ap-agent-preview>
+              </aside>`
+            : nothing
+        }
+        <div class="dock">
+          <div class="inner">
+            ${ready ? html`<ap-status-line .activity=${c.view.activity} .sandbox=${c.view.sandbox}></ap-status-line>` : nothing}
+            ${this.renderBanner(this.sendError, t.errors.sendFailed, () => {
+              this.sendError = null;
+            })}
+            ${this.renderBanner(this.retryError, t.errors.retryFailed, () => {
+              this.retryError = null;
+            })}
+            <ap-composer
+              .value=${this.draft}
+              ?disabled=${!ready}
+              @ap-draft-change=${this.onDraftChange}
+              @ap-send=${this.onSend}
+            ></ap-composer>
+          </div>
         </div>
       </div>
     `;
@@ -109,7 +126,7 @@ export class WorkspacePage extends LitElement {
     }
   }
 
-  private renderBody() {
+  private renderBody(agentCreate: boolean) {
     const t = this.i18n.t;
     const c = this.conversation;
     if (c.loadState === 'loading') {
@@ -134,8 +151,8 @@ export class WorkspacePage extends LitElement {
       ${
         view.turns.length === 0
           ? html`<div class="empty">
-              <h2>${t.workspace.emptyTitle}</h2>
-              <p>${t.workspace.emptyBody}</p>
+              <h2>${agentCreate ? t.preview.chatEmptyTitle : t.workspace.emptyTitle}</h2>
+              <p>${agentCreate ? t.preview.chatEmptyBody : t.workspace.emptyBody}</p>
             </div>`
           : repeat(
               view.turns,

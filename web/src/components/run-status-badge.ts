@@ -1,0 +1,37 @@
+import type { RunStatus } from '@agent-platform/core/protocol';
+import { html, LitElement } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import { LocaleController } from '../controllers/locale-controller.js';
+import { badgeStyles } from './run-status-badge.styles.js';
+
+const tone: Record<RunStatus, 'good' | 'bad' | 'warn' | 'busy' | 'plain'> = {
+  queued: 'busy',
+  running: 'busy',
+  succeeded: 'good',
+  failed: 'bad',
+  timed_out: 'bad',
+  cancelled: 'plain',
+  skipped: 'warn',
+};
+
+/** A run's status as a coloured label ("Succeeded", "Running"…); the colour is never the only sign. */
+@customElement('ap-run-status-badge')
+export class RunStatusBadge extends LitElement {
+  static override styles = badgeStyles;
+
+  @property() status: RunStatus = 'queued';
+
+  private readonly i18n = new LocaleController(this);
+
+  override render() {
+    return html`<span class="badge ${tone[this.status]}" data-testid="run-status" data-status=${this.status}
+      ><span class="dot" aria-hidden="true"></span>${this.i18n.t.runs.status[this.status]}</span
+    >`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'ap-run-status-badge': RunStatusBadge;
+  }
+}

@@ -1,0 +1,20 @@
+import type { AgentRun, RunStatus } from '@agent-platform/core/protocol';
+import type { Messages } from '../i18n/index.js';
+
+/** A run that has not ended yet: pages that show it keep asking for news while one is there. */
+export const isActiveRun = (status: RunStatus): boolean => status === 'queued' || status === 'running';
+
+/**
+ * Why a run ended as it did, in plain words: the platform's own reasons (OVERLAP, TIMEOUT, …) in
+ * the page's language, any other reason (an error's text) as it came; null when there is none.
+ */
+export function runReasonText(t: Messages, reason: string | null): string | null {
+  if (reason === null || reason.trim() === '') return null;
+  return t.runs.reasons[reason] ?? reason;
+}
+
+/** The duration to show: the run's own once it ended, the time so far while it runs, null otherwise. */
+export function runDurationMs(run: Pick<AgentRun, 'startedAt' | 'durationMs'>, nowMs: number): number | null {
+  if (run.durationMs !== null) return run.durationMs;
+  return run.startedAt === null ? null : Math.max(0, nowMs - run.startedAt);
+}
