@@ -93,27 +93,6 @@ export const agentEditFormStyles = css`
     height: 1.1rem;
     margin: 0;
   }
-  .choices {
-    display: flex;
-    flex-wrap: wrap;
-    gap: 0.4rem;
-  }
-  .choice {
-    display: inline-flex;
-    align-items: center;
-    gap: 0.4rem;
-    min-height: 2.5rem;
-    padding: 0.3rem 0.75rem;
-    border: 1px solid var(--ap-border-strong);
-    border-radius: var(--ap-radius-sm);
-    background: var(--ap-surface);
-    cursor: pointer;
-    font-size: 0.9rem;
-  }
-  .choice:has(input:checked) {
-    border-color: var(--ap-accent);
-    background: var(--ap-user-bg);
-  }
   .preview {
     margin: 0;
     padding: 0.55rem 0.75rem;

@@ -16,7 +16,7 @@ import {
   patchFromDraft,
 } from './agent-form-model.js';
 import './error-banner.js';
-import { sharedStyles } from './shared.styles.js';
+import { choiceStyles, sharedStyles } from './shared.styles.js';
 
 /** Save these changes to the agent (PATCH). */
 export class AgentSaveEvent extends Event {
@@ -53,7 +53,7 @@ function timeZones(): readonly string[] {
  */
 @customElement('ap-agent-edit-form')
 export class AgentEditForm extends LitElement {
-  static override styles = [sharedStyles, agentEditFormStyles];
+  static override styles = [sharedStyles, choiceStyles, agentEditFormStyles];
 
   @property({ attribute: false }) agent?: Agent;
   @property({ type: Boolean }) saving = false;

@@ -57,31 +57,6 @@ export const onboardingCardStyles = css`
     padding: 0;
     margin-bottom: 0.4rem;
   }
-  .choices {
-    display: flex;
-    flex-wrap: wrap;
-    gap: 0.4rem;
-  }
-  .choice {
-    display: inline-flex;
-    align-items: center;
-    gap: 0.4rem;
-    min-height: 2.5rem;
-    padding: 0.3rem 0.75rem;
-    border: 1px solid var(--ap-border-strong);
-    border-radius: var(--ap-radius-sm);
-    background: var(--ap-surface);
-    cursor: pointer;
-    font-size: 0.9rem;
-  }
-  .choice:has(input:checked) {
-    border-color: var(--ap-accent);
-    background: var(--ap-user-bg);
-  }
-  .choice input {
-    margin: 0;
-    accent-color: var(--ap-accent);
-  }
   .actions {
     display: flex;
     justify-content: flex-end;

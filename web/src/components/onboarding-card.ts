@@ -13,7 +13,7 @@ import {
   skippedOnboarding,
 } from './onboarding-answers.js';
 import { onboardingCardStyles } from './onboarding-card.styles.js';
-import { sharedStyles } from './shared.styles.js';
+import { choiceStyles, sharedStyles } from './shared.styles.js';
 
 /**
  * The first-run card: what the person wants to automate, their role (both optional) and the
@@ -24,7 +24,7 @@ import { sharedStyles } from './shared.styles.js';
  */
 @customElement('ap-onboarding-card')
 export class OnboardingCard extends LitElement {
-  static override styles = [sharedStyles, onboardingCardStyles];
+  static override styles = [sharedStyles, choiceStyles, onboardingCardStyles];
 
   /** The answers are being saved: the buttons wait. */
   @property({ type: Boolean }) saving = false;

@@ -107,3 +107,36 @@ export const sharedStyles = css`
     }
   }
 `;
+
+/** Radio and checkbox choices drawn as pills (`.choices` holds `label.choice` with its input). */
+export const choiceStyles = css`
+  .choices {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.4rem;
+  }
+  .choice {
+    display: inline-flex;
+    align-items: center;
+    gap: 0.4rem;
+    min-height: 2.5rem;
+    padding: 0.3rem 0.75rem;
+    border: 1px solid var(--ap-border-strong);
+    border-radius: var(--ap-radius-sm);
+    background: var(--ap-surface);
+    cursor: pointer;
+    font-size: 0.9rem;
+  }
+  .choice:has(input:checked) {
+    border-color: var(--ap-accent);
+    background: var(--ap-user-bg);
+  }
+  .choice:has(input:focus-visible) {
+    outline: 2px solid var(--ap-focus);
+    outline-offset: 2px;
+  }
+  .choice input {
+    margin: 0;
+    accent-color: var(--ap-accent);
+  }
+`;

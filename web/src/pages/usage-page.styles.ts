@@ -12,29 +12,13 @@ export const usagePageStyles = css`
     margin: 0 0 1.25rem;
     padding: 0;
   }
+  /* The range picker: smaller pills than a form's (see choiceStyles). */
   .choice {
-    display: inline-flex;
-    align-items: center;
-    gap: 0.4rem;
     min-height: 2.25rem;
     padding: 0.25rem 0.75rem;
-    border: 1px solid var(--ap-border-strong);
-    border-radius: var(--ap-radius-sm);
-    background: var(--ap-surface);
-    cursor: pointer;
-    font-size: 0.9rem;
   }
   .choice:has(input:checked) {
-    border-color: var(--ap-accent);
-    background: var(--ap-user-bg);
     font-weight: 600;
-  }
-  .choice:has(input:focus-visible) {
-    outline: 2px solid var(--ap-focus);
-    outline-offset: 2px;
-  }
-  .choice input {
-    margin: 0;
   }
   .refreshing {
     opacity: 0.6;

@@ -4,7 +4,7 @@ import { html, LitElement, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { type ApiClient, asApiError } from '../api/client.js';
 import '../components/error-banner.js';
-import { sharedStyles } from '../components/shared.styles.js';
+import { choiceStyles, sharedStyles } from '../components/shared.styles.js';
 import '../components/usage-chart.js';
 import { budgetShare, budgetWarnShare } from '../components/usage-scale.js';
 import { LocaleController } from '../controllers/locale-controller.js';
@@ -24,7 +24,7 @@ export type UsageRange = (typeof usageRanges)[number];
  */
 @customElement('ap-usage-page')
 export class UsagePage extends LitElement {
-  static override styles = [sharedStyles, pageStyles, usagePageStyles];
+  static override styles = [sharedStyles, choiceStyles, pageStyles, usagePageStyles];
 
   @property({ attribute: false }) api?: ApiClient;
 
