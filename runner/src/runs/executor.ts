@@ -21,6 +21,7 @@ import {
 } from '@agent-platform/functions/services/runs';
 import { type Options, query, type SDKMessage, type SpawnedProcess } from '@anthropic-ai/claude-agent-sdk';
 import type { Logger } from '../log.js';
+import { claudeBaseOptions } from '../sessions/claude-options.js';
 import type { EventLog } from '../sessions/event-log.js';
 import { PLATFORM_PROMPT } from '../sessions/manager.js';
 import { EventMapper } from '../sessions/mapper.js';
@@ -329,20 +330,16 @@ export class RunExecutor {
     const { runtime, log } = this.o;
     let proc: SandboxProcess | undefined;
     const options: Options = {
-      cwd: folder,
-      env: { ...this.o.claudeEnv(sandbox), CLAUDE_CONFIG_DIR: `${sandbox.homeDir}/.claude` },
-      includePartialMessages: true,
-      permissionMode: 'bypassPermissions',
-      allowDangerouslySkipPermissions: true,
-      systemPrompt: {
-        type: 'preset',
-        preset: 'claude_code',
-        append: `${PLATFORM_PROMPT}\n\n${runPrompt(agent, folder, sandbox.workspaceDir, new Date(this.o.clock.now()))}`,
-      },
+      ...claudeBaseOptions({
+        sandbox,
+        env: this.o.claudeEnv(sandbox),
+        cwd: folder,
+        appendSystemPrompt: `${PLATFORM_PROMPT}\n\n${runPrompt(agent, folder, sandbox.workspaceDir, new Date(this.o.clock.now()))}`,
+        model: this.o.model,
+      }),
       maxTurns: agent.limits.maxTurns,
       maxBudgetUsd: agent.limits.maxUsd,
       abortController: exec.abort,
-      ...(this.o.model ? { model: this.o.model } : {}),
       spawnClaudeCodeProcess: (opts) => {
         proc = runtime.spawn(sandbox, opts);
         return proc as unknown as SpawnedProcess;

@@ -20,6 +20,7 @@ import { AGENT_DESIGN_PROMPT } from '../agents/design-prompt.js';
 import { agentDesignOptions } from '../agents/design-tools.js';
 import type { Logger } from '../log.js';
 import { AsyncQueue } from './async-queue.js';
+import { claudeBaseOptions } from './claude-options.js';
 import type { EventLog } from './event-log.js';
 import { costOfTurn, EventMapper, type TurnOutcome } from './mapper.js';
 import { sandboxEventDraft } from './sandbox-events.js';
@@ -298,21 +299,14 @@ export class SessionManager {
           })
         : undefined;
     const options: Options = {
-      cwd: sandbox.workspaceDir,
-      // The runtimes put Claude's config under the sandbox's home; the SDK must know it too, because it
-      // maps the transcript files Claude reports to session-store keys relative to that folder.
-      env: { ...this.o.claudeEnv(sandbox), CLAUDE_CONFIG_DIR: `${sandbox.homeDir}/.claude` },
-      includePartialMessages: true,
-      // The sandbox is the boundary; inside it Claude acts without asking, as the user expects.
-      permissionMode: 'bypassPermissions',
-      allowDangerouslySkipPermissions: true,
-      systemPrompt: {
-        type: 'preset',
-        preset: 'claude_code',
-        append: design ? `${platformPrompt}\n\n${AGENT_DESIGN_PROMPT}` : platformPrompt,
-      },
+      ...claudeBaseOptions({
+        sandbox,
+        env: this.o.claudeEnv(sandbox),
+        cwd: sandbox.workspaceDir,
+        appendSystemPrompt: design ? `${platformPrompt}\n\n${AGENT_DESIGN_PROMPT}` : platformPrompt,
+        model: this.o.model,
+      }),
       ...design,
-      ...(this.o.model ? { model: this.o.model } : {}),
       ...(resume ? { resume } : {}),
       ...(mirror ? { sessionStore: mirror.sessionStoreFor(session.ownerId) } : {}),
       spawnClaudeCodeProcess: (opts) => {
