@@ -42,6 +42,11 @@ export const agentRunTableStyles = css`
     overflow-wrap: anywhere;
     color: var(--ap-text-2);
   }
+  td.reason .note {
+    display: block;
+    font-size: 0.8rem;
+    color: var(--ap-muted);
+  }
   .num {
     text-align: right;
     font-variant-numeric: tabular-nums;

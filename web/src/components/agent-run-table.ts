@@ -7,7 +7,7 @@ import { pathFor } from '../controllers/router.js';
 import { formatCostUsd, formatDateTime, formatDurationMs, formatRelativeTime } from '../i18n/format.js';
 import { agentRunTableStyles } from './agent-run-table.styles.js';
 import './run-status-badge.js';
-import { runDurationMs, runReasonText } from './run-status-text.js';
+import { runDurationMs, runInfraNote, runReasonText } from './run-status-text.js';
 import { sharedStyles } from './shared.styles.js';
 
 /** An agent's runs as a table: status, what started it, when, how long, cost, why it ended so. */
@@ -46,6 +46,7 @@ export class AgentRunTable extends LitElement {
             (r) => {
               const duration = runDurationMs(r, this.now);
               const reason = runReasonText(t, r.reason);
+              const infraNote = runInfraNote(t, r);
               return html`<tr data-testid="agent-run-row" data-run-id=${r.id} data-status=${r.status}>
                 <td><ap-run-status-badge .status=${r.status}></ap-run-status-badge></td>
                 <td>
@@ -58,7 +59,9 @@ export class AgentRunTable extends LitElement {
                 </td>
                 <td class="num">${duration === null ? html`<span class="muted">—</span>` : formatDurationMs(locale, duration)}</td>
                 <td class="num">${formatCostUsd(locale, r.costUsd)}</td>
-                <td class="reason">${reason ?? html`<span class="muted">—</span>`}</td>
+                <td class="reason">
+                  ${reason ?? html`<span class="muted">—</span>`}${infraNote ? html`<span class="note">${infraNote}</span>` : nothing}
+                </td>
                 <td>
                   <a href=${pathFor({ name: 'run', runId: r.id })} data-testid="agent-run-link"
                     >${t.agent.runs.open}<span class="visually-hidden"> (${formatDateTime(locale, r.queuedAt)})</span></a

@@ -1,4 +1,4 @@
-import type { AgentRun, RunStatus } from '@agent-platform/core/protocol';
+import { AgentLimits, type AgentRun, infraRunReasons, type RunStatus } from '@agent-platform/core/protocol';
 import type { Messages } from '../i18n/index.js';
 
 /** A run that has not ended yet: pages that show it keep asking for news while one is there. */
@@ -11,6 +11,15 @@ export const isActiveRun = (status: RunStatus): boolean => status === 'queued' |
 export function runReasonText(t: Messages, reason: string | null): string | null {
   if (reason === null || reason.trim() === '') return null;
   return t.runs.reasons[reason] ?? reason;
+}
+
+/**
+ * After the reason of a run that failed because of the platform, not the agent: says so, and
+ * whether it is tried again by itself (it is until its attempts are used up); null otherwise.
+ */
+export function runInfraNote(t: Messages, run: Pick<AgentRun, 'status' | 'reason' | 'attempt'>): string | null {
+  if (run.status !== 'failed' || run.reason === null || !infraRunReasons.includes(run.reason)) return null;
+  return run.attempt <= AgentLimits.runInfraRetries ? t.runs.infraRetried : t.runs.infraNote;
 }
 
 /** The duration to show: the run's own once it ended, the time so far while it runs, null otherwise. */

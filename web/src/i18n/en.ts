@@ -215,19 +215,26 @@ export const en = {
       retry: 'Retry',
     },
     attempt: (n: number) => `attempt ${n}`,
-    /** The platform's reasons (RunReasons in core); any other reason is an error's own text. */
+    /**
+     * Why a run ended as it did: the platform's reasons (RunReasons in core); any other reason is an
+     * error's own text, shown as is. Whether a failed run is tried again is `infraRetried` / `infraNote`.
+     */
     reasons: {
       OVERLAP: 'Skipped: the previous run was still running',
-      RUNNER_LOST: 'Stopped: the server running it stopped responding. It is tried again automatically.',
+      RUNNER_LOST: 'Stopped: the server running it stopped responding',
       TIMEOUT: 'Stopped: it took longer than its time limit',
-      BUDGET_EXCEEDED: 'Stopped: the spending limit was reached (this run’s maximum cost, or the monthly budget)',
-      MAX_TURNS: 'Stopped: it used all its steps before finishing',
-      SANDBOX_UNAVAILABLE: 'Your workspace could not be started. It is tried again automatically.',
-      CLAUDE_PROCESS_FAILED: 'Claude stopped unexpectedly. It is tried again automatically.',
+      BUDGET_EXCEEDED:
+        'Stopped: it reached a spending limit (this agent’s maximum cost per run, or your monthly budget)',
+      MAX_TURNS: 'Stopped: it used all its steps (model turns) before finishing',
+      SANDBOX_UNAVAILABLE: 'Your workspace could not be started for it',
+      CLAUDE_PROCESS_FAILED: 'Claude could not start, or stopped unexpectedly',
       MODEL_NOT_CONFIGURED: 'No AI model is configured on the server',
-      CANCELLED: 'Cancelled',
+      CANCELLED: 'You cancelled it',
       AGENT_DELETED: 'The agent was deleted before the run could start',
     } as Partial<Record<string, string>>,
+    /** After a reason that is the platform's fault (RUNNER_LOST, SANDBOX_UNAVAILABLE, CLAUDE_PROCESS_FAILED). */
+    infraRetried: 'This was a problem on the platform’s side, not your agent’s: it is tried again automatically.',
+    infraNote: 'This was a problem on the platform’s side, not your agent’s.',
   },
   agents: {
     title: 'Your agents',
@@ -441,31 +448,6 @@ export const en = {
     title: (agentName: string) => `Run of ${agentName}`,
     deletedAgent: 'Deleted agent',
     deletedNote: 'This agent was deleted. Its runs are kept as a record of what it did.',
-    status: {
-      queued: 'Queued',
-      running: 'Running',
-      succeeded: 'Succeeded',
-      failed: 'Failed',
-      timed_out: 'Timed out',
-      cancelled: 'Cancelled',
-      skipped: 'Skipped',
-    },
-    /** Why a run ended as it did: the platform's reasons; any other reason is an error's text, shown as is. */
-    reasons: {
-      OVERLAP: 'Skipped because the previous run was still running.',
-      RUNNER_LOST: 'The server running it stopped responding, so the run was stopped.',
-      TIMEOUT: 'It took longer than its time limit and was stopped.',
-      BUDGET_EXCEEDED:
-        'It was stopped because it reached a spending limit (this agent’s limit per run, or your monthly budget).',
-      MAX_TURNS: 'It reached its limit of model turns before it finished.',
-      SANDBOX_UNAVAILABLE: 'Your workspace could not be started for it.',
-      CLAUDE_PROCESS_FAILED: 'Claude could not start, or stopped unexpectedly.',
-      MODEL_NOT_CONFIGURED: 'No AI model is configured on the server.',
-      CANCELLED: 'You cancelled it.',
-      AGENT_DELETED: 'The agent was deleted before the run could start.',
-    } as Partial<Record<string, string>>,
-    infraRetried: 'This was a problem on the platform’s side, not your agent’s: it is tried again automatically.',
-    infraNote: 'This was a problem on the platform’s side, not your agent’s.',
     cancel: 'Cancel run',
     cancelling: 'Cancelling…',
     cancelFailed: 'Could not cancel the run.',

@@ -29,47 +29,6 @@ export const runPageStyles = css`
     overflow-wrap: anywhere;
     word-break: keep-all;
   }
-  .badge {
-    display: inline-flex;
-    align-items: center;
-    gap: 0.4em;
-    padding: 0.15rem 0.65rem;
-    border-radius: 999px;
-    border: 1px solid var(--ap-border);
-    background: var(--ap-surface-2);
-    color: var(--ap-text-2);
-    font-size: 0.85rem;
-    font-weight: 600;
-    white-space: nowrap;
-  }
-  .badge .dot {
-    width: 0.5rem;
-    height: 0.5rem;
-    border-radius: 50%;
-    background: currentColor;
-  }
-  .badge.queued,
-  .badge.running {
-    color: var(--ap-accent-text);
-    border-color: var(--ap-user-border);
-    background: var(--ap-user-bg);
-  }
-  .badge.succeeded {
-    color: var(--ap-success);
-    border-color: color-mix(in srgb, var(--ap-success) 35%, transparent);
-    background: color-mix(in srgb, var(--ap-success) 8%, var(--ap-surface));
-  }
-  .badge.failed,
-  .badge.timed_out {
-    color: var(--ap-danger-text);
-    border-color: var(--ap-danger-border);
-    background: var(--ap-danger-bg);
-  }
-  .badge.skipped {
-    color: var(--ap-warn-text);
-    border-color: var(--ap-warn-border);
-    background: var(--ap-warn-bg);
-  }
   .reason {
     margin: 0;
     line-height: 1.6;

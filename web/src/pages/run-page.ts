@@ -1,8 +1,6 @@
 import {
-  AgentLimits,
   type AgentRun,
   agentFolder,
-  infraRunReasons,
   isTerminalRunStatus,
   type RunResponse,
   type RunStatus,
@@ -21,11 +19,13 @@ import { renderMarkdown } from '../components/markdown.js';
 import { markdownStyles } from '../components/markdown.styles.js';
 import '../components/run-events.js';
 import '../components/run-files.js';
+import '../components/run-status-badge.js';
+import { runInfraNote, runReasonText } from '../components/run-status-text.js';
 import { sharedStyles } from '../components/shared.styles.js';
 import { SessionEventsController } from '../controllers/conversation-controller.js';
 import { LocaleController } from '../controllers/locale-controller.js';
 import { formatCostUsd, formatDateTime, formatDurationMs, formatInteger } from '../i18n/format.js';
-import { errorMessage, type Messages } from '../i18n/index.js';
+import { errorMessage } from '../i18n/index.js';
 import { pageStyles } from './page.styles.js';
 import { runPageStyles } from './run-page.styles.js';
 
@@ -40,12 +40,6 @@ const endReloadTries = 5;
 const canCancel = (status: RunStatus): boolean => status === 'queued' || status === 'running';
 const canRetry = (status: RunStatus): boolean =>
   status === 'failed' || status === 'timed_out' || status === 'cancelled';
-
-/** Why the run ended as it did, in plain words: our words for the platform's reasons, else its text. */
-export function runReasonText(t: Messages['run'], reason: string | null): string | null {
-  if (reason === null || reason.trim() === '') return null;
-  return t.reasons[reason] ?? reason;
-}
 
 export const runPath = (runId: string): string => `/runs/${encodeURIComponent(runId)}`;
 export const agentPath = (agentId: string): string => `/agents/${encodeURIComponent(agentId)}`;
@@ -203,7 +197,8 @@ export class RunPage extends LitElement {
     const t = this.i18n.t.run;
     const deleted = run.agentDeleted || agentName === null;
     const name = agentName ?? t.deletedAgent;
-    const reason = runReasonText(t, run.reason);
+    const reason = runReasonText(this.i18n.t, run.reason);
+    const infraNote = runInfraNote(this.i18n.t, run);
     const cancelling = this.cancel.status === TaskStatus.PENDING;
     const retrying = this.retry.status === TaskStatus.PENDING;
     const live = !isTerminalRunStatus(run.status);
@@ -219,18 +214,14 @@ export class RunPage extends LitElement {
       </nav>
       <div class="title-row">
         <h1>${t.title(name)}</h1>
-        <span class="badge ${run.status}" role="status" data-testid="run-status" data-status=${run.status}
-          >${live ? html`<span class="spinner" aria-hidden="true"></span>` : html`<span class="dot" aria-hidden="true"></span>`}${
-            t.status[run.status]
-          }</span
-        >
+        <ap-run-status-badge .status=${run.status} announce></ap-run-status-badge>
         ${live ? html`<ap-conn-indicator .state=${this.events.connection}></ap-conn-indicator>` : nothing}
       </div>
       ${deleted ? html`<p class="muted">${t.deletedNote}</p>` : nothing}
       ${
         reason
           ? html`<p class="reason ${run.status}" data-testid="run-reason" data-reason=${run.reason ?? ''}
-              >${reason}${this.renderInfraNote(run)}</p
+              >${reason}${infraNote ? html`<span class="note">${infraNote}</span>` : nothing}</p
             >`
           : nothing
       }
@@ -280,13 +271,6 @@ export class RunPage extends LitElement {
           : nothing
       }
     `;
-  }
-
-  /** A failure of the platform, not of the agent: say so, and whether it is tried again by itself. */
-  private renderInfraNote(run: AgentRun) {
-    if (run.status !== 'failed' || run.reason === null || !infraRunReasons.includes(run.reason)) return nothing;
-    const auto = run.attempt <= AgentLimits.runInfraRetries;
-    return html`<span class="note">${auto ? this.i18n.t.run.infraRetried : this.i18n.t.run.infraNote}</span>`;
   }
 
   private renderFacts(run: AgentRun) {
