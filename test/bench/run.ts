@@ -2,6 +2,7 @@
 const benches: Record<string, () => Promise<unknown>> = {
   'turn-latency': async () => (await import('./turn-latency.js')).runTurnLatency(),
   sandbox: async () => (await import('./sandbox.js')).runSandboxBench(),
+  runs: async () => (await import('./runs.js')).runRunsBench(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
