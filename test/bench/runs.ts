@@ -82,6 +82,7 @@ const RUN_FIGURES = [
   'duration',
   'queued_to_ended',
   'started_to_first_model_request',
+  'scheduled_to_first_model_request',
   'first_to_last_model_request',
   'last_model_request_to_ended',
 ] as const;
@@ -192,7 +193,7 @@ export async function runRunsBench(): Promise<Record<string, unknown>> {
       }
     }
 
-    const rounds: Record<string, unknown>[] = [];
+    const rounds: ({ round: number; kind: string } & ReturnType<typeof roundFigures>)[] = [];
     const steady: { runs: AgentRun[]; timings: RunTiming[] } = { runs: [], timings: [] };
     for (let r = 0; r < env.BENCH_RUNS_ROUNDS; r++) {
       fired.length = 0;
@@ -215,8 +216,11 @@ export async function runRunsBench(): Promise<Record<string, unknown>> {
     }
     // Rounds are up to a minute apart: their throughputs are averaged, not taken over one window.
     const steadyRounds = rounds.slice(env.BENCH_RUNS_ROUNDS > 1 ? 1 : 0);
-    const runsPerMinute = round(
-      steadyRounds.reduce((s, x) => s + (x.runs_per_minute as number), 0) / steadyRounds.length,
+    const runsPerMinute = round(steadyRounds.reduce((s, x) => s + x.runs_per_minute, 0) / steadyRounds.length);
+    // Others' work on a shared machine takes CPU from the runs: say how much, so a low figure is read right.
+    const otherShare = round(
+      (100 * steadyRounds.reduce((s, x) => s + x.cpu.other_processes_cpu_s, 0)) /
+        steadyRounds.reduce((s, x) => s + (cpus().length * x.span_ms) / 1000, 0),
     );
     const lag = steady.timings.map((t) => t.schedule_fire_lag as number);
     const serialRunsPerMinute = 60_000 / singleRunMs;
@@ -233,6 +237,8 @@ export async function runRunsBench(): Promise<Record<string, unknown>> {
       runs_per_minute: runsPerMinute,
       schedule_fire_lag_p50_ms: percentile(lag, 50),
       schedule_fire_lag_p95_ms: percentile(lag, 95),
+      schedule_fire_to_first_model_request_p50_ms:
+        spreadsOf(steady.timings).scheduled_to_first_model_request?.p50 ?? null,
       single_run_ms: singleRunMs,
       serial_runs_per_minute: round(serialRunsPerMinute),
       ratio_to_serial: round(runsPerMinute / serialRunsPerMinute),
@@ -242,6 +248,14 @@ export async function runRunsBench(): Promise<Record<string, unknown>> {
       agents_per_user: env.BENCH_RUNS_AGENTS_PER_USER,
       runs_per_round: agents.length,
       rounds: env.BENCH_RUNS_ROUNDS,
+      other_processes_cpu_percent: otherShare,
+      ...(otherShare > 10
+        ? {
+            warning:
+              `Other processes took ${otherShare}% of this machine's CPU during the measured rounds: ` +
+              'runs_per_minute and the lags are lower and higher than this machine gives the runner alone; run again when it is quiet.',
+          }
+        : {}),
       succeeded: `${steady.runs.filter((x) => x.status === 'succeeded').length}/${steady.runs.length}`,
       per_run: spreadsOf(steady.timings),
       model_script: toolRound
@@ -256,7 +270,8 @@ export async function runRunsBench(): Promise<Record<string, unknown>> {
         'for one of the `concurrency` slots). duration: endedAt − startedAt. single_run_ms: queuedAt → endedAt ' +
         'of one agent run alone (p50 of the solo runs); serial_runs_per_minute = 60 000 / single_run_ms; ' +
         'ratio_to_serial = runs_per_minute / serial_runs_per_minute. started_to_first_model_request is mostly ' +
-        'Claude Code starting (plus the folder snapshot); last_model_request_to_ended is Claude ending, the ' +
+        'Claude Code starting (plus the folder snapshot); scheduled_to_first_model_request is the fire time to the ' +
+        'run’s first model request (what the schedule lag is to a person: the agent at work); last_model_request_to_ended is Claude ending, the ' +
         'second snapshot and the store. cpu (per round, from just before the fire to the last end): the ' +
         'machine’s busy share (other work on it included), CPU seconds per run of the Claude Code processes ' +
         '(children of this process, with the shells they spawn), CPU ms per run of this process (runner engine, ' +
@@ -389,6 +404,7 @@ function runTiming(run: AgentRun, model: ScriptedModel, agentName: string): RunT
   const lastReq = requests.at(-1);
   if (firstReq && lastReq) {
     t.started_to_first_model_request = firstReq.receivedAt - startedAt;
+    if (scheduledFor !== null) t.scheduled_to_first_model_request = firstReq.receivedAt - scheduledFor;
     t.first_to_last_model_request = lastReq.receivedAt - firstReq.receivedAt;
     t.last_model_request_to_ended = endedAt - lastReq.receivedAt;
   }
