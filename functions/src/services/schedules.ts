@@ -25,8 +25,10 @@ const firing = (agent: Agent | null): agent is Agent & { schedule: NonNullable<A
 export async function runScheduled(
   deps: ScheduleDeps,
   fire: { agentId: string; ownerId: string; scheduledFor: number },
+  /** The agent as just read (null: it does not exist), when the caller has it; else it is read here. */
+  loaded?: Agent | null,
 ): Promise<StartedRun | null> {
-  const agent = await deps.store.getAgent(fire.ownerId, fire.agentId);
+  const agent = loaded !== undefined ? loaded : await deps.store.getAgent(fire.ownerId, fire.agentId);
   if (!agent) {
     deps.log('schedule of a deleted agent fired: its job is removed', { agentId: fire.agentId });
     await deps.scheduler?.remove(fire.agentId);
@@ -62,7 +64,7 @@ export async function dispatchSchedule(
   const fireTime = firing(agent) ? previousRun(agent.schedule, published) : null;
   // Published a moment before the fire time by a skewed clock: the fire time just after it.
   const scheduledFor = fireTime !== null && published - fireTime <= PUBLISH_SLACK_MS ? fireTime : published;
-  return runScheduled(deps, { agentId, ownerId, scheduledFor });
+  return runScheduled(deps, { agentId, ownerId, scheduledFor }, agent);
 }
 
 /** The Pub/Sub message inside the CloudEvent the functions framework hands a Pub/Sub-triggered function. */

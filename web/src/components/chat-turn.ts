@@ -1,16 +1,15 @@
 import { html, LitElement, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
-import type { TurnErrorView, TurnItemView, TurnResultView, TurnView } from '../controllers/conversation.js';
+import type { TurnErrorView, TurnResultView, TurnView } from '../controllers/conversation.js';
 import { LocaleController } from '../controllers/locale-controller.js';
 import { formatCostUsd, formatDurationMs, formatInteger } from '../i18n/format.js';
-import './assistant-message.js';
 import { chatTurnStyles } from './chat-turn.styles.js';
 import './error-banner.js';
 import { RetryMessageEvent } from './events.js';
 import { sandboxFailureHeading, sandboxFailureMessage } from './sandbox-text.js';
 import { sharedStyles } from './shared.styles.js';
-import './tool-card.js';
+import { renderTurnItem } from './turn-item.js';
 
 /**
  * One turn: the user's message, then what Claude wrote and did, its usage, and its errors.
@@ -37,7 +36,7 @@ export class ChatTurn extends LitElement {
       <div class="items">${repeat(
         turn.items,
         (item) => item.key,
-        (item) => this.renderItem(item, turn),
+        (item) => renderTurnItem(item, turn),
       )}</div>
       ${this.renderErrors(turn)} ${turn.result ? this.renderUsage(turn.result) : nothing}
     </article>`;
@@ -59,16 +58,6 @@ export class ChatTurn extends LitElement {
       <div class="user" data-testid="user-message" data-state=${turn.state}>${turn.text}</div>
       ${meta}
     </div>`;
-  }
-
-  private renderItem(item: TurnItemView, turn: TurnView) {
-    if (item.kind === 'assistant') {
-      return html`<ap-assistant-message
-        .text=${item.text}
-        ?streaming=${!item.complete && turn.state === 'running'}
-      ></ap-assistant-message>`;
-    }
-    return html`<ap-tool-card .tool=${item}></ap-tool-card>`;
   }
 
   private renderErrors(turn: TurnView) {

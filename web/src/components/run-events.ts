@@ -1,15 +1,14 @@
 import { html, LitElement, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
-import type { ConversationView, TurnItemView, TurnView } from '../controllers/conversation.js';
+import type { ConversationView, TurnView } from '../controllers/conversation.js';
 import { LocaleController } from '../controllers/locale-controller.js';
-import './assistant-message.js';
 import './error-banner.js';
 import { runEventsStyles } from './run-events.styles.js';
 import { sandboxFailureHeading, sandboxFailureMessage } from './sandbox-text.js';
 import { sharedStyles } from './shared.styles.js';
+import { renderTurnItem } from './turn-item.js';
 import './status-line.js';
-import './tool-card.js';
 
 /**
  * What an agent run did, from its events: Claude's text and tool calls in order, its errors, and
@@ -76,20 +75,10 @@ export class RunEvents extends LitElement {
         ${repeat(
           turn.items,
           (item) => item.key,
-          (item) => this.renderItem(item, turn),
+          (item) => renderTurnItem(item, turn),
         )}
       </div>
       ${this.renderErrors(turn)}`;
-  }
-
-  private renderItem(item: TurnItemView, turn: TurnView) {
-    if (item.kind === 'assistant') {
-      return html`<ap-assistant-message
-        .text=${item.text}
-        ?streaming=${!item.complete && turn.state === 'running'}
-      ></ap-assistant-message>`;
-    }
-    return html`<ap-tool-card .tool=${item}></ap-tool-card>`;
   }
 
   /** The run's own errors; its status and reason are on the page above, so no retry here. */
